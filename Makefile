@@ -1,0 +1,60 @@
+# VR-ISAC: `make run` and `make test` set everything up on a machine with Python 3.11+ and make.
+
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' && echo $$p && break; done)
+VENV := .venv
+BIN := $(VENV)/bin
+VRISAC := $(BIN)/vrisac
+PORT ?= 8000
+HOST ?= 127.0.0.1
+PYTEST_ARGS ?=
+
+.PHONY: setup run test test-fast lint typecheck check bench assurance clean messages
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || (echo "Python 3.11 or newer is required" >&2; exit 1)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $@
+
+## setup: virtual environment, pinned dependencies, translations, static files, migrations
+setup: $(VENV)/.installed
+	@mkdir -p var
+	$(VRISAC) compiletranslations --verbosity 0
+	$(VRISAC) collectstatic --noinput --verbosity 0
+	$(VRISAC) migrate --noinput --verbosity 0
+	$(VRISAC) createcachetable
+
+## run: set up, load the demo data on first run, serve at http://$(HOST):$(PORT)/ with the worker
+run: setup
+	$(VRISAC) demo --if-empty
+	@echo ""
+	@echo "VR-ISAC: http://$(HOST):$(PORT)/  (Ctrl-C stops the server and the worker)"
+	$(VRISAC) serve --host $(HOST) --port $(PORT)
+
+## test: set up and run the whole test suite
+test: $(VENV)/.installed
+	$(VRISAC) compiletranslations --verbosity 0
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check . || true
+
+typecheck:
+	$(BIN)/mypy config vrisac
+
+check: lint typecheck
+
+## messages: refresh the Dutch translation catalogues (needs GNU gettext, developers only)
+messages:
+	for app in vrisac/*/; do if [ -d $$app/locale ]; then (cd $$app && ../../$(VRISAC) makemessages -l nl --no-obsolete >/dev/null); fi; done
+	$(VRISAC) makemessages -l nl --no-obsolete --ignore 'vrisac/*/' >/dev/null
+
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from vrisac.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.public_home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("", include("vrisac.core.urls")),
+    path("accounts/", include("vrisac.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("invite/", include("vrisac.organisations.invite_urls")),
+    path("members/", include("vrisac.organisations.urls")),
+    path("reports/", include("vrisac.reports.urls")),
+    path("notifications/", include("vrisac.notifications.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/v1/", include("vrisac.api.urls")),
+    path("django-admin/", admin.site.urls),
+]

@@ -1,0 +1,129 @@
+"""Writes on accounts: API tokens and personal preferences."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from vrisac.core.audit import audit_record
+from vrisac.core.errors import DomainError
+
+from .models import ApiToken, User
+from .scopes import SCOPES, scopes_for_roles
+
+TOKEN_PREFIX = "vrs_"  # noqa: S105  (a public marker, not a secret)
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def allowed_scopes(user: User) -> frozenset[str]:
+    from vrisac.sharing.policy import viewer_for
+
+    return scopes_for_roles(viewer_for(user).roles)
+
+
+@transaction.atomic
+def token_create(
+    *,
+    user: User,
+    scopes: list[str] | None = None,
+    expires_days: int | None = None,
+    name: str = "",
+    acting_user: User | None = None,
+) -> tuple[ApiToken, str]:
+    """Make a new token; the raw value is returned once and never stored."""
+    allowed = allowed_scopes(user)
+    if not allowed:
+        raise DomainError("This account has no current membership, so a token could do nothing.")
+    if scopes:
+        unknown = sorted(set(scopes) - set(SCOPES))
+        if unknown:
+            raise DomainError(f"Unknown scope(s): {', '.join(unknown)}", field="scopes")
+        beyond = sorted(set(scopes) - allowed)
+        if beyond:
+            raise DomainError(
+                f"The account's role does not allow: {', '.join(beyond)}", field="scopes"
+            )
+        chosen = sorted(set(scopes))
+    else:
+        chosen = sorted(allowed)
+    days = expires_days if expires_days is not None else settings.VRISAC_TOKEN_DEFAULT_DAYS
+    if days <= 0 or days > 3650:
+        raise DomainError("A token expires after 1 to 3650 days.", field="expires")
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name[:100],
+        prefix=raw[:12],
+        token_hash=hash_token(raw),
+        scopes=chosen,
+        expires_at=timezone.now() + timedelta(days=days),
+    )
+    audit_record(
+        action="token.create",
+        actor=acting_user,
+        obj=token,
+        details={"for_user": user.pk, "scopes": chosen, "expires_days": days},
+    )
+    return token, raw
+
+
+@transaction.atomic
+def token_revoke(*, token: ApiToken, acting_user: User | None = None) -> ApiToken:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(action="token.revoke", actor=acting_user, obj=token,
+                     details={"for_user": token.user_id})
+    return token
+
+
+def tokens_revoke_all(*, user: User, acting_user: User | None = None) -> int:
+    count = 0
+    for token in ApiToken.objects.filter(user=user, revoked_at__isnull=True):
+        token_revoke(token=token, acting_user=acting_user)
+        count += 1
+    return count
+
+
+def token_authenticate(raw: str, *, channel: str = "api") -> ApiToken | None:
+    """The token behind ``raw`` if it is valid, unexpired and unrevoked, for an active user.
+
+    Use is recorded in the audit log at most once per token per interval, so that a busy
+    client does not turn the log into a request log.
+    """
+    if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+        return None
+    token = (
+        ApiToken.objects.select_related("user").filter(token_hash=hash_token(raw)).first()
+    )
+    if token is None or not token.is_usable or not token.user.is_active:
+        return None
+    now = timezone.now()
+    interval = int(settings.VRISAC_TOKEN_USE_AUDIT_SECONDS)
+    if cache.add(f"vrisac:token-used:{token.pk}", 1, timeout=interval):
+        with transaction.atomic():
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            audit_record(action="token.use", actor=token.user, obj=token,
+                         details={"channel": channel})
+    return token
+
+
+def user_set_preferences(*, user: User, notify_mode: str, name: str | None = None) -> User:
+    if notify_mode not in User.NotifyMode.values:
+        raise DomainError("Unknown notification choice.", field="notify_mode")
+    user.notify_mode = notify_mode
+    fields = ["notify_mode"]
+    if name is not None:
+        user.name = name.strip()[:150]
+        fields.append("name")
+    user.save(update_fields=fields)
+    return user

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from allauth.account.decorators import reauthentication_required
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from vrisac.core.errors import DomainError
+from vrisac.core.types import AuthenticatedRequest
+from vrisac.organisations.selectors import membership_current_for_user
+
+from . import services
+from .forms import PreferencesForm, TokenForm
+from .models import ApiToken
+
+
+@login_required
+def profile(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
+    form = PreferencesForm(request.POST or None,
+                           initial={"name": user.name, "notify_mode": user.notify_mode})
+    if request.method == "POST" and form.is_valid():
+        services.user_set_preferences(user=user, notify_mode=form.cleaned_data["notify_mode"],
+                                      name=form.cleaned_data["name"])
+        messages.success(request, _("Your preferences are saved."))
+        return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {
+        "form": form,
+        "membership": membership_current_for_user(user_id=user.pk),
+        "tokens": ApiToken.objects.filter(user=user),
+        "token_form": TokenForm(allowed=services.allowed_scopes(user)),
+    })
+
+
+@never_cache
+@login_required
+@reauthentication_required
+def token_create(request: AuthenticatedRequest) -> HttpResponse:
+    form = TokenForm(request.POST or None, allowed=services.allowed_scopes(request.user))
+    raw = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _token, raw = services.token_create(
+                user=request.user, scopes=form.cleaned_data["scopes"] or None,
+                expires_days=form.cleaned_data["expires"], name=form.cleaned_data["name"],
+                acting_user=request.user,
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+    return render(request, "accounts/token_create.html", {"form": form, "raw": raw})
+
+
+@login_required
+@require_POST
+def token_revoke(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    services.token_revoke(token=token, acting_user=request.user)
+    messages.success(request, _("The token was revoked."))
+    return redirect("accounts:profile")

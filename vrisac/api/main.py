@@ -1,0 +1,55 @@
+"""The REST API under /api/v1/ (OpenAPI at /api/v1/openapi.json)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.throttling import AuthRateThrottle
+
+from vrisac.core.errors import DomainError, NotAllowed, NotFound
+
+from .auth import TokenAuth
+from .renderers import OrjsonRenderer
+
+api = NinjaAPI(
+    title="VR-ISAC API",
+    version="1",
+    description=(
+        "The REST API of VR-ISAC. Authenticate with `Authorization: Bearer <token>` "
+        "(create a token with `vrisac create_token`). What you can read is decided by the "
+        "same sharing policy as the web interface: objects you may not see answer 404."
+    ),
+    auth=TokenAuth(),
+    urls_namespace="api",
+    docs_url=None,
+    renderer=OrjsonRenderer(),
+    throttle=[AuthRateThrottle("1200/m")],
+)
+
+
+@api.exception_handler(NotFound)
+def _not_found(request: HttpRequest, exc: NotFound) -> HttpResponse:
+    return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
+@api.exception_handler(NotAllowed)
+def _not_allowed(request: HttpRequest, exc: NotAllowed) -> HttpResponse:
+    return api.create_response(request, {"detail": exc.message}, status=403)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": exc.message, "field": exc.field, "code": exc.code}, status=400
+    )
+
+
+def register_routers() -> None:
+    from vrisac.organisations.api import router as organisations
+    from vrisac.reports.api import router as reports
+
+    api.add_router("/organisations", organisations)
+    api.add_router("/reports", reports)
+
+
+register_routers()

@@ -1,0 +1,40 @@
+"""Reads on the audit log and jobs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+
+from .models import AuditEvent, Job
+
+
+def audit_list(
+    *,
+    actor_id: int | None = None,
+    organisation_id: int | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[AuditEvent]:
+    qs = AuditEvent.objects.all()
+    if actor_id:
+        qs = qs.filter(actor_id=actor_id)
+    if organisation_id:
+        qs = qs.filter(organisation_id=organisation_id)
+    if action:
+        qs = qs.filter(action__startswith=action)
+    if since:
+        qs = qs.filter(at__gte=since)
+    if until:
+        qs = qs.filter(at__lte=until)
+    return qs.order_by("-seq")
+
+
+def audit_actions() -> list[str]:
+    return list(AuditEvent.objects.order_by().values_list("action", flat=True).distinct())
+
+
+def job_list(**filters: Any) -> QuerySet[Job]:
+    return Job.objects.filter(**filters).order_by("-created_at")

@@ -1,0 +1,108 @@
+"""Test helpers shared by every app: people in roles, reports, logged-in clients.
+
+Factories write through the services wherever a service exists, so that tests exercise the
+same rules as the product.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from typing import Any
+
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.test import Client
+
+from vrisac.accounts.adapters import SESSION_AUTH_AT
+from vrisac.accounts.models import User
+from vrisac.accounts.services import token_create
+from vrisac.organisations.models import Membership, Organisation
+from vrisac.organisations.services import invitation_accept, membership_invite
+from vrisac.sharing.policy import forget_viewer
+
+PASSWORD = "Correct-Horse-Battery-42"  # noqa: S105  (test accounts only)
+_counter = itertools.count(1)
+
+#: The organisation a role lands in when the test does not say.
+DEFAULT_ORG_FOR_ROLE = {
+    "participant": "utrecht",
+    "coordinator": "nipv",
+    "partner": "ncsc",
+    "observer": "veiligheidsberaad",
+    "admin": "veiligheidsberaad",
+}
+
+
+def organisation(slug: str) -> Organisation:
+    return Organisation.objects.get(slug=slug)
+
+
+def make_person(
+    role: str = "participant",
+    org: str | None = None,
+    *,
+    name: str | None = None,
+    email: str | None = None,
+    totp: bool = True,
+    active: bool = True,
+) -> User:
+    """A person with an accepted invitation (an active seat) in ``org``, with TOTP enrolled.
+
+    Regions and NIPV have two seats: tests that need more people per organisation spread
+    them over several organisations.
+    """
+    n = next(_counter)
+    slug = org or DEFAULT_ORG_FOR_ROLE[role]
+    email = email or f"person{n}.{role}@{slug}.test.example"
+    invitation = membership_invite(organisation=organisation(slug), email=email,
+                                   name=name or f"Person {n} ({role}, {slug})", role=role,
+                                   send_email=False)
+    user = invitation.membership.user
+    if active:
+        user = invitation_accept(raw_token=invitation.raw_token, password=PASSWORD)
+    if totp:
+        TOTP.activate(user, generate_totp_secret())
+    forget_viewer(user)
+    return user
+
+
+def end_all_memberships(slug: str) -> None:
+    Membership.objects.filter(organisation__slug=slug).update(status=Membership.Status.ENDED)
+
+
+def login(client: Client, user: User) -> Client:
+    """Log in as after password and second factor (session marks included)."""
+    client.force_login(user)
+    session = client.session
+    session[SESSION_AUTH_AT] = int(time.time())
+    if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        session["vrisac_mfa_enrolled"] = True
+    session.save()
+    return client
+
+
+def client_for(user: User) -> Client:
+    return login(Client(), user)
+
+
+def api_client(user: User, scopes: list[str] | None = None) -> Client:
+    """A client that sends ``Authorization: Bearer <token>`` for ``user``."""
+    _token, raw = token_create(user=user, scopes=scopes)
+    return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+
+def make_report(author: User, **fields: Any) -> Any:
+    from vrisac.reports.services import report_create
+
+    defaults: dict[str, Any] = {
+        "kind": "threat",
+        "title": f"Report {next(_counter)}",
+        "summary": "summary",
+        "body": "body",
+        "tlp": "TLP:AMBER",
+        "audience": "participants",
+        "publish": True,
+    }
+    defaults.update(fields)
+    return report_create(author=author, **defaults)

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_date
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
+
+from vrisac.accounts.models import User
+from vrisac.notifications.selectors import notification_list
+from vrisac.organisations.models import Organisation
+from vrisac.reports.models import Report
+from vrisac.reports.selectors import report_list
+from vrisac.sharing.policy import viewer_for
+
+from .selectors import audit_actions, audit_list
+from .types import AuthenticatedRequest
+
+
+@require_safe
+@cache_control(public=True, max_age=300)
+def public_home(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/public_home.html")
+
+
+@login_required
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
+    """A member's home: what is new for them."""
+    viewer = viewer_for(request.user)
+    context: dict[str, object] = {}
+    if viewer.reads_content:
+        visible = report_list(user=request.user)
+        context["warnings"] = list(visible.filter(kind=Report.Kind.WARNING, status="published")[:5])
+        context["latest"] = list(visible.exclude(kind=Report.Kind.WARNING)
+                                 .filter(status="published")[:8])
+        context["drafts"] = list(visible.filter(author=request.user, status="draft")[:5])
+    context["notifications"] = list(notification_list(user=request.user)
+                                    .filter(read_at__isnull=True)[:6])
+    return render(request, "core/dashboard.html", context)
+
+
+@login_required
+def audit(request: AuthenticatedRequest) -> HttpResponse:
+    """The audit log for coordinators and administrators, filtered by person, organisation,
+    action and time."""
+    viewer = viewer_for(request.user)
+    if not (viewer.is_coordinator or viewer.is_admin):
+        raise PermissionDenied
+    params = request.GET
+    since = parse_date(params.get("since", "") or "") if params.get("since") else None
+    until = parse_date(params.get("until", "") or "") if params.get("until") else None
+    try:
+        actor_id = int(params.get("person") or 0) or None
+        organisation_id = int(params.get("organisation") or 0) or None
+    except ValueError:
+        actor_id = organisation_id = None
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    qs = audit_list(
+        actor_id=actor_id,
+        organisation_id=organisation_id,
+        action=params.get("action") or None,
+        since=timezone.make_aware(datetime.combine(since, time.min)) if since else None,
+        until=timezone.make_aware(datetime.combine(until, time.max)) if until else None,
+    )
+    page = Paginator(qs, 50).get_page(params.get("page"))
+    names = dict(User.objects.filter(pk__in={e.actor_id for e in page if e.actor_id})
+                 .values_list("pk", "email"))
+    orgs = dict(Organisation.objects.values_list("pk", "name"))
+    rows = [(e, names.get(e.actor_id or 0, ""), orgs.get(e.organisation_id or 0, ""))
+            for e in page]
+    return render(request, "core/audit.html", {
+        "page": page,
+        "rows": rows,
+        "actions": sorted(audit_actions()),
+        "people": User.objects.order_by("name").only("pk", "name", "email"),
+        "organisations": Organisation.objects.all(),
+        "filters": params,
+    })
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+def dashboard_redirect(request: HttpRequest) -> HttpResponse:
+    return redirect("core:dashboard")

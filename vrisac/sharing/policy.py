@@ -1,0 +1,260 @@
+"""THE visibility policy. The one place that decides who may see shared content.
+
+Every read path (pages, search, REST, TAXII, MISP, exports, feeds, e-mail, dashboards,
+correlations) asks here, as a queryset filter (``SharedQuerySet.visible_to``) or as a
+predicate (``can_view``). Both say the same thing; a property-based test holds them to it.
+
+The rules, for content in a shared state (published or retracted):
+
+* ``public`` (TLP:CLEAR only): everyone, signed in or not.
+* ``participants``: every participant and ISAC coordinator.
+* ``partners``: participants, coordinators and partners (NCSC-NL, other ISACs).
+* ``organisation``: the members of the sharing organisation.
+* ``organisations``: the members of the sharing organisation and of the named ones.
+* ``people`` (required for TLP:RED): the named people, and the author.
+
+The author always sees their own content, drafts included. Only people with a current
+membership in a content role (participant, coordinator, partner) see anything beyond
+public content: the owner observer and administrators see aggregates, never contents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+
+from .models import SHARED_STATUSES, Audience
+
+if TYPE_CHECKING:
+    from vrisac.accounts.models import User
+
+CONTENT_ROLES = frozenset({"participant", "coordinator", "partner"})
+PARTICIPANT_ROLES = frozenset({"participant", "coordinator"})
+
+_VIEWER_ATTR = "_vrisac_viewer"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking, as far as the policy cares."""
+
+    user_id: int | None
+    organisation_ids: frozenset[int] = frozenset()
+    roles: frozenset[str] = frozenset()
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.user_id is None
+
+    @property
+    def reads_content(self) -> bool:
+        return bool(self.roles & CONTENT_ROLES)
+
+    @property
+    def is_participant(self) -> bool:
+        return bool(self.roles & PARTICIPANT_ROLES)
+
+    @property
+    def is_coordinator(self) -> bool:
+        return "coordinator" in self.roles
+
+    @property
+    def is_partner(self) -> bool:
+        return "partner" in self.roles
+
+    @property
+    def is_observer(self) -> bool:
+        return "observer" in self.roles
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.roles
+
+    @property
+    def sees_aggregates(self) -> bool:
+        return bool(self.roles & {"observer", "coordinator", "admin"})
+
+    @property
+    def organisation_id(self) -> int | None:
+        return min(self.organisation_ids) if self.organisation_ids else None
+
+
+ANONYMOUS = Viewer(user_id=None)
+
+
+def viewer_for(user: Any) -> Viewer:
+    """The viewer behind a user (or AnonymousUser, or None), cached on the user object."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ANONYMOUS
+    cached = getattr(user, _VIEWER_ATTR, None)
+    if cached is not None:
+        return cached
+    if not user.is_active:
+        # A removed person sees nothing, not even what they wrote.
+        viewer = ANONYMOUS
+    else:
+        from vrisac.organisations.models import Membership
+
+        rows = list(
+            Membership.objects.current().filter(user_id=user.pk).values_list(
+                "organisation_id", "role"
+            )
+        )
+        viewer = Viewer(
+            user_id=user.pk,
+            organisation_ids=frozenset(org for org, _ in rows),
+            roles=frozenset(role for _, role in rows),
+        )
+    setattr(user, _VIEWER_ATTR, viewer)
+    return viewer
+
+
+def forget_viewer(user: Any) -> None:
+    """Drop the cached viewer (after a membership change in the same request)."""
+    if hasattr(user, _VIEWER_ATTR):
+        delattr(user, _VIEWER_ATTR)
+
+
+def _m2m_exists(model: type[models.Model], field_name: str, values: Any) -> Exists:
+    field = model._meta.get_field(field_name)
+    through = field.remote_field.through  # type: ignore[union-attr]
+    source = field.m2m_field_name()  # type: ignore[union-attr]
+    target = field.m2m_reverse_field_name()  # type: ignore[union-attr]
+    lookup = f"{target}_id__in" if not isinstance(values, int) else f"{target}_id"
+    return Exists(through.objects.filter(**{f"{source}_id": OuterRef("pk"), lookup: values}))
+
+
+def visible_q(model: type[models.Model], viewer: Viewer) -> Q:
+    """The policy as a filter on a model with the ``SharedContent`` fields."""
+    shared = Q(status__in=SHARED_STATUSES)
+    allowed: Any = Q(audience=Audience.PUBLIC)
+    if viewer.reads_content:
+        orgs = viewer.organisation_ids
+        if viewer.is_participant:
+            allowed |= Q(audience__in=[Audience.PARTICIPANTS, Audience.PARTNERS])
+        elif viewer.is_partner:
+            allowed |= Q(audience=Audience.PARTNERS)
+        allowed |= Q(audience=Audience.ORGANISATION, organisation_id__in=orgs)
+        allowed |= Q(audience=Audience.ORGANISATIONS) & (
+            Q(organisation_id__in=orgs) | _m2m_exists(model, "audience_organisations", orgs)
+        )
+        allowed |= Q(audience=Audience.PEOPLE) & _m2m_exists(
+            model, "audience_people", viewer.user_id
+        )
+    condition = shared & allowed
+    if viewer.user_id is not None:
+        condition |= Q(author_id=viewer.user_id)
+    return condition
+
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+class SharedQuerySet(models.QuerySet[_M]):
+    def visible_to(self, user: Any) -> SharedQuerySet[_M]:
+        """Only what ``user`` may see (``Report.objects.visible_to(request.user)``)."""
+        return self.filter(visible_q(self.model, viewer_for(user)))
+
+
+def can_view(user: Any, obj: Any) -> bool:
+    """The policy as a predicate on one object; says exactly what ``visible_to`` says."""
+    viewer = viewer_for(user)
+    if viewer.user_id is not None and obj.author_id == viewer.user_id:
+        return True
+    if obj.status not in SHARED_STATUSES:
+        return False
+    audience = obj.audience
+    if audience == Audience.PUBLIC:
+        return True
+    if not viewer.reads_content:
+        return False
+    if audience == Audience.PARTICIPANTS:
+        return viewer.is_participant
+    if audience == Audience.PARTNERS:
+        return viewer.is_participant or viewer.is_partner
+    if audience == Audience.ORGANISATION:
+        return obj.organisation_id in viewer.organisation_ids
+    if audience == Audience.ORGANISATIONS:
+        if obj.organisation_id in viewer.organisation_ids:
+            return True
+        named = {o.pk for o in obj.audience_organisations.all()}
+        return bool(named & viewer.organisation_ids)
+    if audience == Audience.PEOPLE:
+        return any(p.pk == viewer.user_id for p in obj.audience_people.all())
+    return False
+
+
+def can_see_source(user: Any, obj: Any) -> bool:
+    """Anonymous sharing: only coordinators and the source's own organisation see who."""
+    if not obj.anonymous:
+        return True
+    viewer = viewer_for(user)
+    return (
+        viewer.is_coordinator
+        or obj.author_id == viewer.user_id
+        or obj.organisation_id in viewer.organisation_ids
+    )
+
+
+def source_visible_q(viewer: Viewer) -> Q:
+    """The filter form of ``can_see_source``: rows whose source the viewer may know."""
+    if viewer.is_coordinator:
+        return Q()
+    condition = Q(anonymous=False)
+    if viewer.user_id is not None:
+        condition |= Q(author_id=viewer.user_id)
+    if viewer.organisation_ids:
+        condition |= Q(organisation_id__in=viewer.organisation_ids)
+    return condition
+
+
+def can_edit(user: Any, obj: Any) -> bool:
+    """The author, or a colleague of the sharing organisation who may see it."""
+    viewer = viewer_for(user)
+    if not viewer.reads_content:
+        return False
+    if obj.author_id == viewer.user_id:
+        return True
+    return obj.organisation_id in viewer.organisation_ids and can_view(user, obj)
+
+
+def can_moderate(user: Any, obj: Any) -> bool:
+    """Coordinators may retract what they can see; editors may too."""
+    return can_edit(user, obj) or (viewer_for(user).is_coordinator and can_view(user, obj))
+
+
+def users_with_access(obj: Any) -> models.QuerySet[User]:
+    """The people who may see ``obj``: the policy turned around, for notifications."""
+    from vrisac.accounts.models import User
+    from vrisac.organisations.models import Membership
+
+    author = Q(pk=obj.author_id)
+    if obj.status not in SHARED_STATUSES:
+        return User.objects.filter(author, is_active=True)
+    current = Membership.objects.current()
+
+    def members(**filters: Any) -> Q:
+        return Q(pk__in=current.filter(**filters).values("user_id"))
+
+    audience = obj.audience
+    content_roles = {"role__in": CONTENT_ROLES}
+    if audience == Audience.PUBLIC:
+        who = members()
+    elif audience == Audience.PARTNERS:
+        who = members(**content_roles)
+    elif audience == Audience.PARTICIPANTS:
+        who = members(role__in=PARTICIPANT_ROLES)
+    elif audience == Audience.ORGANISATION:
+        who = members(organisation_id=obj.organisation_id, **content_roles)
+    elif audience == Audience.ORGANISATIONS:
+        orgs = {obj.organisation_id} | {o.pk for o in obj.audience_organisations.all()}
+        who = members(organisation_id__in=orgs, **content_roles)
+    elif audience == Audience.PEOPLE:
+        people = [p.pk for p in obj.audience_people.all()]
+        who = Q(pk__in=people) & members(**content_roles)
+    else:
+        who = Q(pk__in=[])
+    return User.objects.filter(author | who, is_active=True).distinct()

@@ -42,6 +42,12 @@ INSTALLED_APPS = [
     "vrisac.sharing",
     "vrisac.reports",
     "vrisac.notifications",
+    "vrisac.intel",
+    "vrisac.advisories",
+    "vrisac.assets",
+    "vrisac.alerts",
+    "vrisac.resilience",
+    "vrisac.knowledge",
     "vrisac.api",
 ]
 
@@ -273,6 +279,9 @@ VRISAC_TOKEN_DEFAULT_DAYS = env.get_int("VRISAC_TOKEN_DEFAULT_DAYS", 365)
 #: Token use is audited at most once per token in this many seconds.
 VRISAC_TOKEN_USE_AUDIT_SECONDS = 300
 VRISAC_TRUST_X_FORWARDED_FOR = env.get_bool("VRISAC_TRUST_X_FORWARDED_FOR", False)
+#: Outbound fetches (feeds, advisories, TAXII) refuse non-public addresses unless allowed here.
+VRISAC_FETCH_ALLOW_PRIVATE = env.get_bool("VRISAC_FETCH_ALLOW_PRIVATE", False)
+VRISAC_FETCH_ALLOWED_HOSTS = env.get_list("VRISAC_FETCH_ALLOWED_HOSTS", [])
 
 LOGGING = {
     "version": 1,

@@ -45,11 +45,24 @@ def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 
 def register_routers() -> None:
+    """Each app's router. An app's router declares its own paths below its prefix."""
+    from vrisac.advisories.api import router as advisories
+    from vrisac.alerts.api import router as alerts
+    from vrisac.assets.api import router as assets
+    from vrisac.intel.api import router as intel
+    from vrisac.knowledge.api import router as knowledge
     from vrisac.organisations.api import router as organisations
     from vrisac.reports.api import router as reports
+    from vrisac.resilience.api import router as resilience
 
     api.add_router("/organisations", organisations)
     api.add_router("/reports", reports)
+    api.add_router("", intel)  # /indicators, /extract, /sightings, /search, /exports, /feeds
+    api.add_router("/advisories", advisories)
+    api.add_router("/inventory", assets)
+    api.add_router("/warnings", alerts)
+    api.add_router("", resilience)  # /nis2/..., /resilience/...
+    api.add_router("/knowledge", knowledge)
 
 
 register_routers()

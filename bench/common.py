@@ -1,0 +1,52 @@
+"""Helpers shared by the benchmarks: a Django set-up on a database of their own, timing and
+peak memory."""
+
+from __future__ import annotations
+
+import os
+import resource
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def setup_django(database_url: str | None = None) -> None:
+    """Use ``database_url`` (default: a SQLite file in var/bench/) and migrate it."""
+    if database_url is None:
+        path = ROOT / "var" / "bench" / "bench.sqlite3"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        database_url = f"sqlite:///{path}"
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB (Linux reports kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@contextmanager
+def timed(label: str, results: dict[str, float]) -> Iterator[None]:
+    started = time.perf_counter()
+    yield
+    results[label] = time.perf_counter() - started
+
+
+def median_ms(func: Callable[[], Any], repeat: int = 200) -> float:
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        func()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)

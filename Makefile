@@ -48,10 +48,9 @@ typecheck:
 
 check: lint typecheck
 
-## messages: refresh the Dutch translation catalogues (needs GNU gettext, developers only)
-messages:
-	for app in vrisac/*/; do if [ -d $$app/locale ]; then (cd $$app && ../../$(VRISAC) makemessages -l nl --no-obsolete >/dev/null); fi; done
-	$(VRISAC) makemessages -l nl --no-obsolete --ignore 'vrisac/*/' >/dev/null
+## messages: refresh the Dutch catalogues (needs GNU gettext; developers only)
+messages: $(VENV)/.installed
+	$(VRISAC) messages
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench

@@ -1,14 +1,28 @@
+from allauth.account import views as allauth_views
+from allauth.account.decorators import reauthentication_required
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
 from vrisac.core import views as core_views
 
+# The Django admin logs in through the platform's own login, with its second factor.
+admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
+
 urlpatterns = [
     path("", core_views.public_home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("favicon.ico", core_views.favicon),
     path("", include("vrisac.core.urls")),
     path("accounts/", include("vrisac.accounts.urls")),
+    # Changing the e-mail address or the password first asks for the password or the
+    # second factor again (django-allauth's re-authentication).
+    path("accounts/email/", reauthentication_required(allow_get=True)(allauth_views.email),
+         name="account_email"),
+    path("accounts/password/change/",
+         reauthentication_required(allow_get=True)(allauth_views.password_change),
+         name="account_change_password"),
     path("accounts/", include("allauth.urls")),
     path("invite/", include("vrisac.organisations.invite_urls")),
     path("members/", include("vrisac.organisations.urls")),

@@ -6,7 +6,9 @@ from typing import Any
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from vrisac.core.audit import audit_record
 
@@ -17,6 +19,35 @@ SESSION_AUTH_AT = "vrisac_authenticated_at"
 
 class AccountAdapter(DefaultAccountAdapter):
     """Accounts come from invitations only; logins and failures are audited."""
+
+    #: First enrolment of the authenticator app needs no second password prompt when the
+    #: person logged in this recently; every later change of the second factor does.
+    FIRST_ENROLMENT_WINDOW = 10 * 60
+
+    def __init__(self, request: HttpRequest | None = None) -> None:
+        super().__init__(request)
+        minutes = max(1, settings.LOGIN_LOCKOUT_SECONDS // 60)
+        self.error_messages: dict[str, Any] = {
+            **DefaultAccountAdapter.error_messages,
+            "too_many_login_attempts": _(
+                "Too many failed login attempts: logging in is blocked for %(minutes)d minutes "
+                "for this account or address. Try again later, or reset your password."
+            ) % {"minutes": minutes},
+        }
+
+    def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
+        request = self.request
+        user = getattr(request, "user", None)
+        if (
+            app == "allauth.mfa"
+            and request is not None
+            and user is not None
+            and user.is_authenticated
+            and time.time() - request.session.get(SESSION_AUTH_AT, 0) < self.FIRST_ENROLMENT_WINDOW
+            and not Authenticator.objects.filter(user=user).exists()
+        ):
+            return False
+        return bool(super().is_reauthentication_required(app=app, **kwargs))
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False

@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.signals import email_changed, password_changed, password_reset
-from allauth.mfa.signals import authenticator_added, authenticator_removed, authenticator_reset
+from allauth.mfa.signals import (
+    authentication_failed,
+    authenticator_added,
+    authenticator_removed,
+    authenticator_reset,
+)
 from django.dispatch import receiver
 
 from vrisac.core.audit import audit_record
@@ -44,3 +49,16 @@ def _password_reset(sender: Any, request: Any = None, user: Any = None, **kwargs
 @receiver(email_changed)
 def _email_changed(sender: Any, request: Any = None, user: Any = None, **kwargs: Any) -> None:
     audit_record(action="email.change", actor=user)
+
+
+@receiver(authentication_failed)
+def _mfa_failed(sender: Any, request: Any = None, user: Any = None, authenticator: Any = None,
+                reauthentication: bool = False, **kwargs: Any) -> None:
+    audit_record(
+        action="reauthenticate" if reauthentication else "login",
+        result="failure",
+        actor_label=getattr(user, "email", ""),
+        object_type="accounts.user",
+        object_id=getattr(user, "pk", "") or "",
+        details={"reason": "wrong second-factor code"},
+    )

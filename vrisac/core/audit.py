@@ -86,7 +86,11 @@ def audit_record(
     with transaction.atomic():
         head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
         if head is None:
-            head = AuditChainHead.objects.create(pk=1, seq=0, hash=GENESIS)
+            # Normally made by a migration; concurrent first appends must not both create it.
+            AuditChainHead.objects.bulk_create(
+                [AuditChainHead(pk=1, seq=0, hash=GENESIS)], ignore_conflicts=True
+            )
+            head = AuditChainHead.objects.select_for_update().get(pk=1)
         row = AuditEvent(
             seq=head.seq + 1,
             at=timezone.now(),

@@ -84,6 +84,12 @@ def audit(request: AuthenticatedRequest) -> HttpResponse:
     })
 
 
+def favicon(request: HttpRequest) -> HttpResponse:
+    from django.templatetags.static import static
+
+    return redirect(static("vrisac/img/favicon.svg"), permanent=True)
+
+
 def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 

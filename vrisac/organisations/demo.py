@@ -58,7 +58,9 @@ def people(ctx: DemoContext) -> None:
             made += 1
         if not user.is_demo:
             user.is_demo = True
-            user.save(update_fields=["is_demo"])
+            # The administrator also runs the Django admin (which holds no report contents).
+            user.is_staff = user.is_superuser = role == "admin"
+            user.save(update_fields=["is_demo", "is_staff", "is_superuser"])
         if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
             TOTP.activate(user, _secret_for(email))
             RecoveryCodes.activate(user)

@@ -4,16 +4,14 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from vrisac.accounts.models import User
 from vrisac.api.auth import require_scope
 from vrisac.core.errors import DomainError
 from vrisac.organisations.models import Organisation
-from vrisac.sharing.models import Audience
 from vrisac.sharing.policy import can_see_source
-from vrisac.sharing.tlp import TLP
 
 from . import selectors, services
 from .models import Comment, Report
@@ -181,7 +179,7 @@ class _Mapped:
 
 
 @router.post("", response={201: ReportOut})
-def create_report(request: HttpRequest, payload: ReportIn) -> tuple[int, dict[str, Any]]:
+def create_report(request: HttpRequest, payload: ReportIn) -> Status[dict[str, Any]]:
     """Share a report. ``"status": "published"`` publishes it at once."""
     require_scope(request, "reports:write")
     report = services.report_create(
@@ -199,7 +197,7 @@ def create_report(request: HttpRequest, payload: ReportIn) -> tuple[int, dict[st
         publish=payload.status == "published",
     )
     report = selectors.report_get(user=request.user, pk=report.pk, record_view=False)
-    return 201, report_out(report, request.user)
+    return Status(201, report_out(report, request.user))
 
 
 @router.get("/{report_id}", response=ReportOut)
@@ -270,11 +268,9 @@ def list_comments(request: HttpRequest, report_id: int) -> list[dict[str, Any]]:
 
 @router.post("/{report_id}/comments", response={201: CommentOut})
 def create_comment(request: HttpRequest, report_id: int, payload: CommentIn
-                   ) -> tuple[int, dict[str, Any]]:
+                   ) -> Status[dict[str, Any]]:
     require_scope(request, "reports:write")
     report = selectors.report_get(user=request.user, pk=report_id, record_view=False)
     comment = services.comment_create(report=report, author=request.user, body=payload.body)
-    return 201, comment_out(comment, request.user)
+    return Status(201, comment_out(comment, request.user))
 
-
-__all__ = ["TLP", "Audience", "router"]

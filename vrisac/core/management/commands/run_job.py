@@ -13,7 +13,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("name", nargs="?", help="the job's name; omit to list the jobs")
-        parser.add_argument("--args", default="{}", help="the job's arguments as JSON")
+        parser.add_argument("--arguments", default="{}", help="the job's arguments as JSON")
         parser.add_argument("--queue", action="store_true", help="queue it for the worker")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -24,9 +24,9 @@ class Command(BaseCommand):
         if options["name"] not in JOBS:
             raise CommandError(f"unknown job {options['name']!r}")
         try:
-            arguments = json.loads(options["args"])
+            arguments = json.loads(options["arguments"])
         except json.JSONDecodeError as exc:
-            raise CommandError(f"--args is not JSON: {exc}") from None
+            raise CommandError(f"--arguments is not JSON: {exc}") from None
         if options["queue"]:
             row = job_enqueue(options["name"], arguments=arguments)
             self.stdout.write(f"queued job {row.pk}")

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from .models import ApiToken, User
+
+
+@admin.register(User)
+class UserAdmin(admin.ModelAdmin):
+    list_display = ("email", "name", "is_active", "is_staff", "is_demo", "date_joined")
+    list_filter = ("is_active", "is_staff", "is_demo")
+    search_fields = ("email", "name")
+    fields = ("email", "name", "is_active", "is_staff", "is_superuser", "notify_mode",
+              "date_joined", "last_login")
+    readonly_fields = ("date_joined", "last_login")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # People arrive by invitation (Memberships), never by hand.
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("prefix", "user", "name", "created_at", "expires_at", "revoked_at",
+                    "last_used_at")
+    readonly_fields = ("user", "prefix", "scopes", "created_at", "expires_at", "last_used_at")
+    exclude = ("token_hash",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
+from ninja.responses import Status
 
 from vrisac.api.auth import require_scope
 from vrisac.core.errors import DomainError, NotFound
@@ -100,13 +101,13 @@ def incident_out(incident: Any) -> dict[str, Any]:
 
 
 @router.post("/nis2/incidents", response={201: Nis2Out})
-def start_incident(request: HttpRequest, payload: Nis2StartIn) -> tuple[int, dict[str, Any]]:
+def start_incident(request: HttpRequest, payload: Nis2StartIn) -> Status[dict[str, Any]]:
     """Mark an incident report as a significant incident (NIS2) and start its deadlines."""
     require_scope(request, "resilience:write")
     report = report_get(user=request.user, pk=payload.report, record_view=False)
     aware_at = parse_moment(payload.aware_at, "aware_at")
     incident = services.nis2_start(report=report, aware_at=aware_at, acting_user=request.user)
-    return 201, incident_out(selectors.nis2_get(user=request.user, pk=incident.pk))
+    return Status(201, incident_out(selectors.nis2_get(user=request.user, pk=incident.pk)))
 
 
 @router.get("/nis2/incidents", response=list[Nis2Out])

@@ -673,6 +673,7 @@ def rfi_create(*, author: Any, title: str, body: str = "", tlp: str = TLP.AMBER,
 def rfi_answer(*, request: InformationRequest, author: Any, body: str,
                anonymous: bool = False) -> InformationAnswer:
     viewer = viewer_for(author)
+    request = InformationRequest.objects.select_for_update().get(pk=request.pk)
     if not viewer.is_participant or not can_view(author, request):
         raise NotFound(_("Question not found."))
     if request.closed_at is not None or request.status != Status.PUBLISHED:

@@ -85,7 +85,7 @@ def _resilience_urls(content: dict[str, Any]) -> list[str]:
     for pattern in resolver.url_patterns:
         if getattr(pattern, "namespace", None) != "resilience":
             continue
-        for sub in pattern.url_patterns:  # type: ignore[attr-defined]
+        for sub in pattern.url_patterns:  # type: ignore[union-attr]
             assert isinstance(sub, URLPattern)
             names = list(sub.pattern.converters)
             kwargs = {n: values[n] for n in names if n != "pk"}

@@ -15,8 +15,24 @@ from vrisac.core.testing import client_for
 from vrisac.resilience import services
 from vrisac.resilience.periods import Period
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _facts(transactional_db: Any) -> None:
+    """A transactional test empties the tables afterwards, data migrations included: load the
+    organisations and the measures again, as their migrations do."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from vrisac.organisations.models import Organisation
+    from vrisac.resilience.models import Measure
+
+    if not Organisation.objects.exists():
+        import_module("vrisac.organisations.migrations.0002_organisations").load(apps, None)
+    if not Measure.objects.exists():
+        import_module("vrisac.resilience.migrations.0002_measures").load(apps, None)
 
 
 def _sign_in(page: Any, user: Any) -> None:
@@ -36,7 +52,8 @@ def _visit(page: Any, path: str, shot: Path) -> None:
 
 
 @pytest.fixture
-def scene(people: dict[str, Any], five_regions: list[Any], incident_report: Any) -> Any:
+def scene(_facts: None, people: dict[str, Any], five_regions: list[Any],
+          incident_report: Any) -> Any:
     period = Period.current()
     for i, user in enumerate(five_regions):
         record = services.assessment_get_or_start(acting_user=user, period=period)

@@ -60,7 +60,10 @@ def _build() -> dict[str, Any]:
                                status="published", organisation=org, author=people[0],
                                published_at=now - timedelta(days=n % 360)))
         Report.objects.bulk_create(rows, batch_size=500)
-    incidents = list(Report.objects.filter(kind="incident", nis2__isnull=True)[:60])
+    from vrisac.resilience.models import Nis2Incident
+
+    missing = max(0, 60 - Nis2Incident.objects.count())
+    incidents = list(Report.objects.filter(kind="incident", nis2__isnull=True)[:missing])
     for report in incidents:
         author = people[regions.index(report.organisation)]
         report.author = author

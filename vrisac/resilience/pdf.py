@@ -116,7 +116,8 @@ class Document(FPDF):
         self.set_text_color(27, 31, 36)
 
     def h2(self, text: str) -> None:
-        if self.get_y() > self.h - 45:
+        # A heading never ends a page: keep room for what follows it (a chart, a table).
+        if self.get_y() > self.h - 100:
             self.add_page()
         self.ln(3)
         self.set_font("DejaVu", "B", 13)
@@ -143,14 +144,20 @@ class Document(FPDF):
     def facts(self, rows: Sequence[tuple[str, str]]) -> None:
         label_width = 55
         for label, value in rows:
+            if self.get_y() > self.h - 30:
+                self.add_page()
             y = self.get_y()
             self.set_font("DejaVu", "B", 9)
             self.set_text_color(*MUTED)
-            self.multi_cell(label_width, 5, label, new_x=XPos.RIGHT, new_y=YPos.TOP)
+            self.multi_cell(label_width, 5, label, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            label_bottom = self.get_y()
+            page = self.page
             self.set_xy(self.l_margin + label_width, y)
             self.body_style()
             self.multi_cell(0, 5, value or "–", new_x=XPos.LMARGIN, new_y=YPos.NEXT,
                             wrapmode=_wrap(value))
+            if self.page == page:
+                self.set_y(max(self.get_y(), label_bottom))
             self.ln(0.8)
         self.ln(1)
 

@@ -25,7 +25,6 @@ from vrisac.sharing.tlp import TLP
 
 from . import nis2
 from .models import (
-    ASSESSING_KINDS,
     SECTION_LABELS,
     Adoption,
     Advice,
@@ -83,12 +82,9 @@ def _not_future(moment: datetime, field: str) -> None:
 
 def assessing_organisation(user: Any) -> Organisation:
     """The organisation a participant assesses and answers for (a region or NIPV)."""
-    viewer = viewer_for(user)
-    if not viewer.is_participant:
-        raise NotFound(_("Not found."))
-    organisation = (Organisation.objects
-                    .filter(pk__in=viewer.organisation_ids, kind__in=ASSESSING_KINDS)
-                    .order_by("pk").first())
+    from .selectors import own_organisation
+
+    organisation = own_organisation(user)
     if organisation is None:
         raise NotFound(_("Not found."))
     return organisation

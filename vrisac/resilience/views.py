@@ -49,6 +49,24 @@ def _form_error(form: Any, exc: DomainError) -> None:
     form.add_error(field, exc.message)
 
 
+def _apply(request: AuthenticatedRequest, form: Any, action: Callable[[dict[str, Any]], Any],
+           success: str) -> None:
+    """Run a service with a bound form's data and say what happened in a message. Not found
+    stays not found (404); another refusal becomes an error message naming what was wrong."""
+    if not form.is_valid():
+        messages.error(request, " ".join(f"{form.fields[f].label}: {e[0]}"
+                                         for f, e in form.errors.items() if f in form.fields))
+        return
+    try:
+        action(form.cleaned_data)
+    except NotFound:
+        raise
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return
+    messages.success(request, success)
+
+
 def _period(key: str | None) -> Period:
     if not key:
         return Period.current()
@@ -156,21 +174,15 @@ def assessment(request: AuthenticatedRequest, period: str) -> HttpResponse:
 @require_POST
 def action_create(request: AuthenticatedRequest, period: str) -> HttpResponse:
     quarter = _period(period)
-    form = forms.ActionForm(request.POST, measures=selectors.measure_list())
-    if form.is_valid():
-        try:
-            record = services.assessment_get_or_start(acting_user=request.user, period=quarter)
-            services.action_create(assessment=record, acting_user=request.user,
-                                   measure_key=form.cleaned_data["measure"],
-                                   title=form.cleaned_data["title"],
-                                   owner=form.cleaned_data["owner"],
-                                   due_date=form.cleaned_data["due_date"])
-            messages.success(request, _("The action was added."))
-        except DomainError as exc:
-            messages.error(request, exc.message)
-    else:
-        messages.error(request, " ".join(f"{form.fields[f].label}: {e[0]}"
-                                         for f, e in form.errors.items() if f in form.fields))
+
+    def add(data: dict[str, Any]) -> Any:
+        record = services.assessment_get_or_start(acting_user=request.user, period=quarter)
+        return services.action_create(
+            assessment=record, acting_user=request.user, measure_key=data["measure"],
+            title=data["title"], owner=data["owner"], due_date=data["due_date"])
+
+    _apply(request, forms.ActionForm(request.POST, measures=selectors.measure_list()), add,
+           _("The action was added."))
     return redirect(reverse("resilience:assessment", args=[quarter.key]) + "#actions")
 
 
@@ -178,14 +190,10 @@ def action_create(request: AuthenticatedRequest, period: str) -> HttpResponse:
 @require_POST
 def action_update(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     action = selectors.action_get(user=request.user, pk=pk)
-    form = forms.ActionStateForm(request.POST)
-    if form.is_valid():
-        try:
-            services.action_update(action=action, acting_user=request.user,
-                                   state=form.cleaned_data["state"])
-            messages.success(request, _("The action was updated."))
-        except DomainError as exc:
-            messages.error(request, exc.message)
+    _apply(request, forms.ActionStateForm(request.POST),
+           lambda data: services.action_update(action=action, acting_user=request.user,
+                                               state=data["state"]),
+           _("The action was updated."))
     return redirect(reverse("resilience:assessment", args=[action.assessment.period.key])
                     + "#actions")
 
@@ -312,19 +320,11 @@ def nis2_submit(request: AuthenticatedRequest, pk: int, stage_id: int) -> HttpRe
 @require_POST
 def nis2_request(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     incident = selectors.nis2_get(user=request.user, pk=pk)
-    form = forms.IntermediateRequestForm(request.POST)
-    if form.is_valid():
-        try:
-            services.nis2_request_intermediate(
-                incident=incident, acting_user=request.user,
-                requested_at=form.cleaned_data["requested_at"],
-                due=form.cleaned_data["due"], note=form.cleaned_data["note"])
-            messages.success(request, _("The intermediate report was added."))
-        except DomainError as exc:
-            messages.error(request, exc.message)
-    else:
-        messages.error(request, " ".join(f"{form.fields[f].label}: {e[0]}"
-                                         for f, e in form.errors.items() if f in form.fields))
+    _apply(request, forms.IntermediateRequestForm(request.POST),
+           lambda data: services.nis2_request_intermediate(
+               incident=incident, acting_user=request.user, requested_at=data["requested_at"],
+               due=data["due"], note=data["note"]),
+           _("The intermediate report was added."))
     return redirect(incident)
 
 
@@ -332,19 +332,11 @@ def nis2_request(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 def nis2_update(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     incident = selectors.nis2_get(user=request.user, pk=pk)
-    form = forms.Nis2UpdateForm(request.POST)
-    if form.is_valid():
-        try:
-            services.nis2_update(incident=incident, acting_user=request.user,
-                                 handled_at=form.cleaned_data["handled_at"],
-                                 reopen="reopen" in request.POST,
-                                 csirt_reference=form.cleaned_data["csirt_reference"])
-            messages.success(request, _("Changes saved."))
-        except DomainError as exc:
-            messages.error(request, exc.message)
-    else:
-        messages.error(request, " ".join(f"{form.fields[f].label}: {e[0]}"
-                                         for f, e in form.errors.items() if f in form.fields))
+    _apply(request, forms.Nis2UpdateForm(request.POST),
+           lambda data: services.nis2_update(
+               incident=incident, acting_user=request.user, handled_at=data["handled_at"],
+               reopen="reopen" in request.POST, csirt_reference=data["csirt_reference"]),
+           _("Changes saved."))
     return redirect(incident)
 
 
@@ -425,17 +417,11 @@ def picture_start(request: AuthenticatedRequest, report_id: int) -> HttpResponse
 @require_POST
 def picture_summary(request: AuthenticatedRequest, report_id: int) -> HttpResponse:
     item = selectors.picture_get(user=request.user, report_id=report_id, record_view=False)
-    form = forms.PictureSummaryForm(request.POST)
-    if form.is_valid():
-        try:
-            services.picture_set_summary(picture=item, acting_user=request.user,
-                                         summary=form.cleaned_data["summary"],
-                                         state=form.cleaned_data["state"])
-            messages.success(request, _("The picture was updated."))
-        except DomainError as exc:
-            if isinstance(exc, NotFound):
-                raise
-            messages.error(request, exc.message)
+    _apply(request, forms.PictureSummaryForm(request.POST),
+           lambda data: services.picture_set_summary(
+               picture=item, acting_user=request.user, summary=data["summary"],
+               state=data["state"]),
+           _("The picture was updated."))
     return redirect("resilience:picture", report_id=report_id)
 
 
@@ -443,20 +429,10 @@ def picture_summary(request: AuthenticatedRequest, report_id: int) -> HttpRespon
 @require_POST
 def picture_update(request: AuthenticatedRequest, report_id: int) -> HttpResponse:
     item = selectors.picture_get(user=request.user, report_id=report_id, record_view=False)
-    form = forms.PictureUpdateForm(request.POST)
-    if form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            services.picture_add_update(picture=item, acting_user=request.user,
-                                        at=data.pop("at"), **data)
-            messages.success(request, _("The update was added to the timeline."))
-        except DomainError as exc:
-            if isinstance(exc, NotFound):
-                raise
-            messages.error(request, exc.message)
-    else:
-        messages.error(request, " ".join(f"{form.fields[f].label}: {e[0]}"
-                                         for f, e in form.errors.items() if f in form.fields))
+    _apply(request, forms.PictureUpdateForm(request.POST),
+           lambda data: services.picture_add_update(
+               picture=item, acting_user=request.user, **data),
+           _("The update was added to the timeline."))
     return redirect("resilience:picture", report_id=report_id)
 
 
@@ -547,17 +523,10 @@ def advice_link(request: AuthenticatedRequest) -> HttpResponse:
 @require_POST
 def adoption(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     item = selectors.advice_get(user=request.user, pk=pk)
-    form = forms.AdoptionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.adoption_record(advice=item, acting_user=request.user,
-                                     state=form.cleaned_data["state"],
-                                     note=form.cleaned_data["note"])
-            messages.success(request, _("Recorded for your organisation."))
-        except DomainError as exc:
-            if isinstance(exc, NotFound):
-                raise
-            messages.error(request, exc.message)
+    _apply(request, forms.AdoptionForm(request.POST),
+           lambda data: services.adoption_record(advice=item, acting_user=request.user,
+                                                 state=data["state"], note=data["note"]),
+           _("Recorded for your organisation."))
     return redirect(reverse("resilience:advice") + f"#advice-{item.pk}")
 
 
@@ -687,13 +656,10 @@ def meeting_attendance(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if not viewer_for(request.user).is_coordinator:
         raise Http404
     form = forms.AttendanceForm(request.POST, people=_participants(), current={})
-    if form.is_valid():
-        try:
-            services.attendance_record(meeting=item, acting_user=request.user,
-                                       entries=form.entries())
-            messages.success(request, _("Attendance recorded."))
-        except DomainError as exc:
-            messages.error(request, exc.message)
+    _apply(request, form,
+           lambda data: services.attendance_record(meeting=item, acting_user=request.user,
+                                                   entries=form.entries()),
+           _("Attendance recorded."))
     return redirect(reverse("resilience:meeting", args=[item.pk]) + "#attendance")
 
 
@@ -701,17 +667,10 @@ def meeting_attendance(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 def minutes_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     item = selectors.meeting_get(user=request.user, pk=pk)
-    form = forms.MinutesItemForm(request.POST)
-    if form.is_valid():
-        try:
-            services.minutes_item_add(meeting=item, acting_user=request.user,
-                                      **form.cleaned_data)
-            messages.success(request, _("The item was added to the minutes."))
-        except DomainError as exc:
-            messages.error(request, exc.message)
-    else:
-        messages.error(request, " ".join(f"{form.fields[f].label}: {e[0]}"
-                                         for f, e in form.errors.items() if f in form.fields))
+    _apply(request, forms.MinutesItemForm(request.POST),
+           lambda data: services.minutes_item_add(meeting=item, acting_user=request.user,
+                                                  **data),
+           _("The item was added to the minutes."))
     return redirect(reverse("resilience:meeting", args=[item.pk]) + "#minutes")
 
 

@@ -23,4 +23,6 @@ class ScheduledJob:
 SCHEDULE: list[ScheduledJob] = [
     ScheduledJob("notifications.digest", "0 7 * * *",
                  description="the daily digest e-mail, at 07:00"),
+    ScheduledJob("resilience.nis2_reminders", "*/15 * * * *",
+                 description="NIS2 reporting deadline reminders, every 15 minutes"),
 ]

@@ -13,6 +13,7 @@ class Notification(models.Model):
         WARNING = "warning", _("new ISAC warning")
         ADVICE = "advice", _("new advice")
         COMMENT = "comment", _("comment on your report")
+        INCIDENT_UPDATE = "incident_update", _("update of an incident picture")
 
     class EmailState(models.TextChoices):
         PENDING = "pending", _("to be sent")

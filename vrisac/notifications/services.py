@@ -68,6 +68,12 @@ def notify_comment(*, comment: Any) -> list[Notification]:
     return _create(Notification.Kind.COMMENT, [author], report=report, comment=comment)
 
 
+def notify_incident_update(*, report: Any, recipients: Iterable[User]) -> list[Notification]:
+    """The followers of an incident picture hear of a new update, if they may see the report."""
+    allowed = [user for user in recipients if user.is_active and can_view(user, report)]
+    return _create(Notification.Kind.INCIDENT_UPDATE, allowed, report=report)
+
+
 def _link(notification: Notification) -> str:
     if notification.report_id:
         return settings.SITE_URL + reverse("reports:detail", args=[notification.report_id])

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 VRISAC := $(BIN)/vrisac
 PORT ?= 8000
 HOST ?= 127.0.0.1
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n auto
 
 .PHONY: setup run test test-fast lint typecheck check bench assurance clean messages
 

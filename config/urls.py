@@ -5,7 +5,6 @@ from django.views.i18n import set_language
 from vrisac.core import views as core_views
 
 urlpatterns = [
-    path("", core_views.public_home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("", include("vrisac.core.urls")),
     path("accounts/", include("vrisac.accounts.urls")),
@@ -21,6 +20,8 @@ urlpatterns = [
     path("resilience/", include("vrisac.resilience.urls")),
     path("knowledge/", include("vrisac.knowledge.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
+    # The public site (Digitale weerbaarheid at /, English under /en/) and the contact form.
+    path("", include("vrisac.knowledge.public_urls")),
     path("api/v1/", include("vrisac.api.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -23,4 +23,6 @@ class ScheduledJob:
 SCHEDULE: list[ScheduledJob] = [
     ScheduledJob("notifications.digest", "0 7 * * *",
                  description="the daily digest e-mail, at 07:00"),
+    ScheduledJob("knowledge.contact_retention", "30 3 * * *",
+                 description="delete contact-form questions past their retention, at 03:30"),
 ]

@@ -53,14 +53,16 @@ class PublicPageForm(forms.Form):
 _DURATION = re.compile(r"^(?:(\d{1,2}):)?(\d{1,2}):(\d{2})$")
 
 
-class DurationField(forms.CharField):
+class DurationField(forms.Field):
     """A duration typed as ``m:ss`` or ``h:mm:ss``; cleaned to seconds (or None)."""
 
+    widget = forms.TextInput(attrs={"maxlength": "8", "inputmode": "numeric"})
+
     def to_python(self, value: Any) -> Any:
-        text = super().to_python(value)
+        text = str(value or "").strip()
         if not text:
             return None
-        match = _DURATION.match(text.strip())
+        match = _DURATION.match(text)
         if not match or int(match.group(3)) > 59 or (match.group(1) and int(match.group(2)) > 59):
             raise forms.ValidationError(_("Write the duration as minutes:seconds (12:30) or "
                                           "hours:minutes:seconds (1:05:00)."))
@@ -76,7 +78,7 @@ class MediaItemForm(forms.Form):
                                      required=False, widget=forms.Textarea(attrs={"rows": 3}))
     description_en = forms.CharField(label=_("Description (English)"), max_length=2000,
                                      required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    duration = DurationField(label=_("Duration"), required=False, max_length=8,
+    duration = DurationField(label=_("Duration"), required=False,
                              help_text=_("minutes:seconds, e.g. 24:30"))
     url = forms.URLField(label=_("Link"), max_length=500, assume_scheme="https")
     embed = forms.BooleanField(

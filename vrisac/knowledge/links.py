@@ -46,6 +46,10 @@ MENU = [
 ]
 
 
+#: The label of the button that opens the menu on small screens.
+MENU_BUTTON = _("Menu")
+
+
 def base_name(url_name: str | None) -> str:
     """``ncsc-en`` -> ``ncsc``."""
     name = url_name or ""

@@ -5,7 +5,7 @@ from typing import Any
 from django import template
 from django.utils.translation import get_language
 
-from vrisac.knowledge.links import MENU, base_name, public_path, public_path_or_none
+from vrisac.knowledge.links import MENU, MENU_BUTTON, base_name, public_path, public_path_or_none
 
 register = template.Library()
 
@@ -33,6 +33,11 @@ def public_menu(context: dict[str, Any]) -> list[dict[str, Any]]:
          "expansion": entry.expansion, "current": entry.name == current}
         for entry in MENU
     ]
+
+
+@register.simple_tag
+def public_menu_button() -> str:
+    return str(MENU_BUTTON)
 
 
 @register.filter

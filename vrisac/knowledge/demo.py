@@ -89,11 +89,13 @@ def knowledge(ctx: DemoContext) -> None:
         made += 1
     asked = 0
     for question in QUESTIONS:
-        fields = {k: v for k, v in question.items() if k != "state"}
-        if ContactMessage.objects.filter(email=fields["email"],
-                                         subject=fields["subject"]).exists():
+        if ContactMessage.objects.filter(email=question["email"],
+                                         subject=question["subject"]).exists():
             continue
-        message = contact_message_create(nonce=secrets.token_hex(8), language="nl", **fields)
+        message = contact_message_create(
+            nonce=secrets.token_hex(8), language="nl", name=question["name"],
+            email=question["email"], organisation=question["organisation"],
+            subject=question["subject"], question=question["question"])
         if message is not None and question["state"] != "new":
             contact_message_set_state(message=message, state=question["state"],
                                       acting_user=ctx.people["coordinator"])

@@ -312,13 +312,16 @@ def contact_fields(*, name: str, email: str, organisation: str, subject: str,
     return checked
 
 
-def contact_message_create(*, nonce: str, language: str, conf: ContactSettings | None = None,
-                           **fields: str) -> ContactMessage | None:
+def contact_message_create(*, nonce: str, language: str, name: str, email: str,
+                           organisation: str = "", subject: str, question: str,
+                           conf: ContactSettings | None = None) -> ContactMessage | None:
     """Store a screened question and tell the coordinators once it is committed. A form
     token can be used once: a second post of the same form (a double click, a replay)
     stores nothing and returns None."""
     conf = conf or contact_settings()
-    checked = contact_fields(**fields)  # before the token is used: a person may correct
+    # Checked before the token is used up, so that a person may correct a field.
+    checked = contact_fields(name=name, email=email, organisation=organisation,
+                             subject=subject, question=question)
     if not antispam.use_token(nonce, conf):
         contact_rejection_count(ContactRejection.Reason.REUSED_TOKEN)
         return None

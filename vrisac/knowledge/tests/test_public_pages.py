@@ -28,6 +28,12 @@ def h1(response: Any) -> str:
     return match.group(1).strip()
 
 
+def ol_items(html: str) -> int:
+    match = re.search(r"<ol>(.*?)</ol>", html, re.S)
+    assert match, "no numbered list"
+    return match.group(1).count("<li>")
+
+
 def test_every_page_ships_with_its_first_content_in_both_languages() -> None:
     slugs = set(PublicPage.Slug.values)
     pages = {p.slug: p for p in PublicPage.objects.all()}
@@ -79,9 +85,9 @@ def test_vrisac_ncsc_and_cvd_pages_say_what_the_issue_asks(client: Client) -> No
     assert "Veiligheidsberaad" in vrisac and "maximaal twee" in vrisac
     assert vrisac.count("<li>") >= 4  # the four tasks
     ncsc = client.get("/ncsc/").content.decode()
-    assert re.search(r"<ol>(.*?)</ol>", ncsc, re.S).group(1).count("<li>") == 6
+    assert ol_items(ncsc) == 6
     cvd = client.get("/cvd/").content.decode()
-    assert re.search(r"<ol>(.*?)</ol>", cvd, re.S).group(1).count("<li>") == 3
+    assert ol_items(cvd) == 3
     assert "2022/2555" in client.get("/nis2/").content.decode()
 
 
@@ -193,7 +199,7 @@ def test_privacy_page_states_the_configured_retention(client: Client, monkeypatc
 
 
 def _embed_video(coordinator: Any, **fields: Any) -> MediaItem:
-    values = {"kind": "video", "title_nl": "Oefening cyberincident",
+    values: dict[str, Any] = {"kind": "video", "title_nl": "Oefening cyberincident",
               "title_en": "Cyber incident exercise", "description_nl": "Een oefening.",
               "url": "https://www.youtube.com/watch?v=abcdefghijk", "embed": True,
               "duration_seconds": 754}

@@ -26,7 +26,7 @@ class Command(BaseCommand):
             qs = qs.filter(state=options["state"])
         if options["limit"]:
             qs = qs[: options["limit"]]
-        rows = [
+        rows: list[dict[str, Any]] = [
             {"id": m.pk, "received_at": m.received_at.isoformat(), "state": m.state,
              "name": m.name, "email": m.email, "organisation": m.organisation,
              "subject": m.subject, "question": m.question, "language": m.language,

@@ -1,8 +1,6 @@
 """The knowledge base over the REST API (``/api/v1/knowledge``): the same services and the
 same sharing policy as the pages; what you may not see answers 404."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any, Literal
 
@@ -187,12 +185,16 @@ def create_document(request: HttpRequest, payload: Form[DocumentIn],
     return 201, item_out(item, request.user)
 
 
+class SearchParams(Schema):
+    q: str = Field(min_length=1, max_length=200, description="The words to find (all of them).")
+    limit: int = Field(50, ge=1, le=200)
+
+
 @router.get("/search", response=list[HitOut])
-def search(request: HttpRequest, q: str = Query(..., min_length=1, max_length=200),
-           limit: int = Query(50, ge=1, le=200)) -> list[dict[str, Any]]:
+def search(request: HttpRequest, params: Query[SearchParams]) -> list[dict[str, Any]]:
     """Full-text search over the knowledge base and the ISAC products together, best first."""
     require_scope(request, "knowledge:read")
-    hits = selectors.knowledge_search(user=request.user, q=q, limit=limit)
+    hits = selectors.knowledge_search(user=request.user, q=params.q, limit=params.limit)
     return [
         {"type": "item", "id": str(h.obj.uuid), "kind": h.obj.kind, "title": h.obj.title,
          "tlp": h.obj.tlp, "score": h.score,

@@ -124,4 +124,6 @@ class KnowledgeItemForm(ReportForm):
         if editing:
             del self.fields["kind"]
         else:
+            # The reports' form narrows its own kinds; a knowledge item has these.
+            self.fields["kind"].choices = KnowledgeItem.Kind.choices  # type: ignore[attr-defined]
             del self.fields["note"]

@@ -4,6 +4,7 @@ problem (axe-core)."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -189,7 +190,7 @@ def serious_violations(page: Any) -> list[str]:
 def test_no_serious_accessibility_problem_on_any_public_page(audited: Any) -> None:
     page = audited
     problems: dict[str, list[str]] = {}
-    for path, _heading in PAGES + [("/contact/verzonden/", "")]:
+    for path, _heading in [*PAGES, ("/contact/verzonden/", "")]:
         page.goto(page.base + path)
         found = serious_violations(page)
         if found:
@@ -212,7 +213,7 @@ def test_headings_go_down_one_level_at_a_time(audited: Any) -> None:
             "() => [...document.querySelectorAll('main h1, main h2, main h3, main h4')]"
             ".map(h => Number(h.tagName[1]))")
         assert levels[0] == 1 and levels.count(1) == 1, (path, levels)
-        for before, after in zip(levels, levels[1:], strict=False):
+        for before, after in itertools.pairwise(levels):
             assert after <= before + 1, (path, levels)
 
 

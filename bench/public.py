@@ -141,7 +141,7 @@ def main(argv: list[str]) -> None:
            "DJANGO_SETTINGS_MODULE": "config.settings.local", "VRISAC_LOG_LEVEL": "WARNING"}
     command = [sys.executable, "-m", "config.cli", "serve", "--host", "127.0.0.1",
                "--port", str(port), "--workers", str(args.workers), "--task-workers", "0"]
-    server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,  # noqa: S603
+    server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         _wait_ready(port)

@@ -13,10 +13,15 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone, translation
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import (
+    get_conditional_response,
+    patch_cache_control,
+    patch_vary_headers,
+)
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
@@ -35,6 +40,8 @@ PUBLIC_MAX_AGE = 300
 #: Templates change only with a new release, which restarts the processes: a page is never
 #: older than the process that renders it.
 STARTED_AT = timezone.now()
+#: Rendered pages are kept per release of the templates: this process's start.
+RELEASE = STARTED_AT.strftime("%Y%m%d%H%M%S%f")
 HONEYPOT = "validatie"
 
 
@@ -42,14 +49,20 @@ def _language(lang: str) -> str:
     return "en" if lang == "en" else "nl"
 
 
+def etag_of(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
 def _cacheable(request: HttpRequest, response: HttpResponse, lang: str,
-               last_modified: datetime | None) -> HttpResponse:
+               last_modified: datetime | None, etag: str = "") -> HttpResponse:
     response["Content-Language"] = lang
-    if request.user.is_authenticated:
+    # A signed-in member's page differs (their menu and name): caches must tell them apart.
+    patch_vary_headers(response, ("Cookie",))
+    if not _plain_visitor(request) and request.user.is_authenticated:
         patch_cache_control(response, private=True, no_cache=True)
         return response
     patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
-    etag = '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"'
+    etag = etag or etag_of(response.content)
     moment = max(last_modified or STARTED_AT, STARTED_AT)
     response["ETag"] = etag
     response["Last-Modified"] = http_date(moment.timestamp())
@@ -72,6 +85,21 @@ def _media(rows: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
     return media
 
 
+def _plain_visitor(request: HttpRequest) -> bool:
+    """An anonymous visitor without a session or pending messages: every such visitor gets
+    the very same page, so it may be rendered once and kept."""
+    return (settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and "messages" not in request.COOKIES)
+
+
+def _frames(response: HttpResponse, origins: list[str]) -> HttpResponse:
+    if origins:
+        # django-csp's per-response override (what its csp_replace decorator sets): only
+        # the players on this page may be framed, and only once a visitor loads one.
+        response._csp_replace = {"frame-src": origins}  # type: ignore[attr-defined]
+    return response
+
+
 @require_safe
 def page(request: HttpRequest, slug: str, name: str, lang: str) -> HttpResponse:
     lang = _language(lang)
@@ -79,24 +107,30 @@ def page(request: HttpRequest, slug: str, name: str, lang: str) -> HttpResponse:
     if content is None:
         raise Http404
     media = _media(content["media"], lang)
-    with translation.override(lang):
-        response = render(request, "knowledge/public/page.html", {
-            "slug": slug,
-            "url_name": name,
-            "title": content[f"title_{lang}"],
-            "summary": content[f"summary_{lang}"],
-            "description": content[f"summary_{lang}"],
-            "retention_months": contact_settings().retention_months,
-            "body_html": content[f"body_html_{lang}"],
-            "media": media,
-            "updated_at": content["updated_at"],
-        })
     origins = sorted({m["embed"].origin for m in media if m["embed"]})
-    if origins:
-        # django-csp's per-response override (what its csp_replace decorator sets): only
-        # the players on this page may be framed, and only once a visitor loads one.
-        response._csp_replace = {"frame-src": origins}  # type: ignore[attr-defined]
-    return _cacheable(request, response, lang, content["updated_at"])
+    plain = _plain_visitor(request)
+    variant = f"{lang}:{RELEASE}"
+    kept = content.get("html", {}).get(variant) if plain else None
+    if kept is not None:
+        response = HttpResponse(kept["body"])
+    else:
+        with translation.override(lang):
+            response = render(request, "knowledge/public/page.html", {
+                "slug": slug,
+                "url_name": name,
+                "title": content[f"title_{lang}"],
+                "summary": content[f"summary_{lang}"],
+                "description": content[f"summary_{lang}"],
+                "retention_months": contact_settings().retention_months,
+                "body_html": content[f"body_html_{lang}"],
+                "media": media,
+                "updated_at": content["updated_at"],
+            })
+        if plain and not request.user.is_authenticated:
+            kept = {"body": response.content, "etag": etag_of(response.content)}
+            selectors.public_page_keep_html(slug, content, variant, kept)
+    return _cacheable(request, _frames(response, origins), lang, content["updated_at"],
+                      etag=kept["etag"] if kept else "")
 
 
 def _contact_page(request: HttpRequest, lang: str, context: dict[str, Any],

@@ -64,6 +64,14 @@ def public_page_content(slug: str) -> dict[str, Any] | None:
     return content
 
 
+def public_page_keep_html(slug: str, content: dict[str, Any], variant: str,
+                          html: dict[str, Any]) -> None:
+    """Keep a rendered page for anonymous visitors with its content, so that an edit
+    (which drops the content) drops the page too."""
+    content.setdefault("html", {})[variant] = html
+    cache.set(_public_key(slug), content, PUBLIC_CACHE_SECONDS)
+
+
 def public_cache_forget(*slugs: str) -> None:
     cache.delete_many([_public_key(slug) for slug in slugs])
 

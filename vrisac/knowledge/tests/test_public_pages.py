@@ -99,6 +99,9 @@ def test_anonymous_pages_are_cacheable_and_set_no_cookie(client: Client) -> None
     assert response["ETag"].startswith('"')
     assert response["Last-Modified"].endswith("GMT")
     assert not response.cookies, f"cookies set: {list(response.cookies)}"
+    kept = client.get("/ncsc/")  # the second visitor gets the page kept for all
+    assert kept.content == response.content and kept["ETag"] == response["ETag"]
+    assert "Cookie" in kept["Vary"] and "public" in kept["Cache-Control"]
     again = client.get("/ncsc/", HTTP_IF_NONE_MATCH=response["ETag"])
     assert again.status_code == 304
     assert not again.content
@@ -117,11 +120,14 @@ def test_a_page_costs_one_cached_read_and_no_query_once_warm(
         assert client.get("/en/video/").status_code == 200
 
 
-def test_signed_in_members_get_a_private_copy(people: dict[str, Any]) -> None:
+def test_signed_in_members_get_a_private_copy(client: Client, people: dict[str, Any]) -> None:
+    client.get("/")  # an anonymous visitor first: the page is kept for anonymous visitors
     response = client_for(people["utrecht"]).get("/")
     assert response.status_code == 200
     assert "private" in response["Cache-Control"]
     assert "ETag" not in response
+    assert "Pieter Utrecht" in response.content.decode()  # their own header, not the kept one
+    assert "Pieter Utrecht" not in client.get("/").content.decode()
 
 
 def test_a_coordinator_edit_makes_a_new_version_visible_at_once(

@@ -6,17 +6,16 @@ from typing import Any, Literal
 
 from django.http import HttpRequest, StreamingHttpResponse
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from vrisac.api.auth import require_scope
-from vrisac.reports import attachments as files
 from vrisac.reports.api import AudienceLiteral, TlpLiteral, _organisations, _people
 from vrisac.sharing.policy import can_see_source
 
 from . import selectors, services
 from .models import KnowledgeItem
+from .views import file_response
 
 router = Router(tags=["knowledge"])
 
@@ -139,14 +138,7 @@ def download_file(request: HttpRequest, item_id: str) -> StreamingHttpResponse:
     """The current file of a document (recorded in the audit log)."""
     require_scope(request, "knowledge:read")
     item = selectors.knowledge_item_get(user=request.user, uuid=item_id, record_view=False)
-    source = services.knowledge_file_download(item=item, user=request.user)
-    response = StreamingHttpResponse(files.read_chunks(source.storage_name),
-                                     content_type=source.content_type)
-    response["Content-Disposition"] = content_disposition_header(True, source.filename)
-    response["Content-Length"] = str(source.size)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(services.knowledge_file_download(item=item, user=request.user))
 
 
 @router.post("/links", response={201: ItemOut})

@@ -170,16 +170,21 @@ def contact_rejections_total() -> int:
 # ------------------------------------------------------------------------------ knowledge base
 
 
-def knowledge_item_list(*, user: Any, kind: str | None = None, tag: str | None = None,
-                        tlp: str | None = None, mine: bool = False) -> QuerySet[KnowledgeItem]:
-    qs = (KnowledgeItem.objects.visible_to(user)
-          .select_related("organisation", "author").prefetch_related("tags"))
+def _filtered(qs: Any, *, kind: str | None, tag: str | None, tlp: str | None) -> Any:
+    """Shared content (items or reports) by kind, tag and label, with what its lines show."""
+    qs = qs.select_related("organisation", "author").prefetch_related("tags")
     if kind:
         qs = qs.filter(kind=kind)
     if tag:
         qs = qs.filter(tags__name=tag.lower())
     if tlp:
         qs = qs.filter(tlp=tlp)
+    return qs
+
+
+def knowledge_item_list(*, user: Any, kind: str | None = None, tag: str | None = None,
+                        tlp: str | None = None, mine: bool = False) -> QuerySet[KnowledgeItem]:
+    qs = _filtered(KnowledgeItem.objects.visible_to(user), kind=kind, tag=tag, tlp=tlp)
     if mine:
         qs = qs.filter(author_id=getattr(user, "pk", None))
     return qs.order_by("-published_at", "-created_at")
@@ -210,17 +215,9 @@ def isac_products(*, user: Any, kind: str | None = None, tag: str | None = None,
     """The ISAC's own products the user may see: advice, warnings and threat pictures
     written by an ISAC coordinator, published (or withdrawn, marked so)."""
     coordinators = Membership.objects.filter(role=Membership.Role.COORDINATOR).values("user_id")
-    qs = (Report.objects.visible_to(user)
-          .filter(kind__in=search.PRODUCT_KINDS, status__in=SHARED_STATUSES,
-                  author_id__in=coordinators)
-          .select_related("organisation", "author").prefetch_related("tags"))
-    if kind:
-        qs = qs.filter(kind=kind)
-    if tag:
-        qs = qs.filter(tags__name=tag.lower())
-    if tlp:
-        qs = qs.filter(tlp=tlp)
-    return qs.order_by("-published_at")
+    qs = Report.objects.visible_to(user).filter(
+        kind__in=search.PRODUCT_KINDS, status__in=SHARED_STATUSES, author_id__in=coordinators)
+    return _filtered(qs, kind=kind, tag=tag, tlp=tlp).order_by("-published_at")
 
 
 @dataclass(frozen=True)

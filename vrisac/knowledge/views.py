@@ -25,7 +25,7 @@ from . import selectors, services
 from .conf import contact_settings
 from .forms import KnowledgeItemForm, MediaItemForm, PublicPageForm, ReplyForm
 from .links import PAGES
-from .models import ContactMessage, KnowledgeItem, MediaItem, PublicPage
+from .models import ContactMessage, KnowledgeItem, KnowledgeItemVersion, MediaItem, PublicPage
 from .templatetags.knowledge import duration
 
 PAGE_SIZE = 25
@@ -163,32 +163,30 @@ def item_edit(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
     return render(request, "knowledge/item_form.html", {"form": form, "item": item})
 
 
-@login_required
-@require_POST
-def item_publish(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
+def _item_step(request: AuthenticatedRequest, uuid: str, step: Any, done: str
+               ) -> HttpResponse:
     item = _get_item(request, uuid, record_view=False)
     try:
-        services.knowledge_item_publish(item=item, acting_user=request.user)
-        messages.success(request, _("Published."))
+        step(item=item, acting_user=request.user)
+        messages.success(request, done)
     except NotFound:
         raise Http404 from None
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect(item)
+
+
+@login_required
+@require_POST
+def item_publish(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
+    return _item_step(request, uuid, services.knowledge_item_publish, _("Published."))
 
 
 @login_required
 @require_POST
 def item_retract(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
-    item = _get_item(request, uuid, record_view=False)
-    try:
-        services.knowledge_item_retract(item=item, acting_user=request.user)
-        messages.success(request, _("The item was withdrawn."))
-    except NotFound:
-        raise Http404 from None
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return redirect(item)
+    return _item_step(request, uuid, services.knowledge_item_retract,
+                      _("The item was withdrawn."))
 
 
 @login_required
@@ -209,6 +207,11 @@ def item_download(request: AuthenticatedRequest, uuid: str, version: int | None 
         source = services.knowledge_file_download(item=item, user=request.user, version=version)
     except NotFound:
         raise Http404 from None
+    return file_response(source)
+
+
+def file_response(source: KnowledgeItem | KnowledgeItemVersion) -> StreamingHttpResponse:
+    """A stored file as an attachment that no browser renders in the platform's origin."""
     response = StreamingHttpResponse(files.read_chunks(source.storage_name),
                                      content_type=source.content_type)
     response["Content-Disposition"] = content_disposition_header(True, source.filename)

@@ -40,13 +40,18 @@ def public_menu_button() -> str:
     return str(MENU_BUTTON)
 
 
+def _hms(seconds: int) -> tuple[int, int, int]:
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    return hours, minutes, secs
+
+
 @register.filter
 def duration(seconds: int | None) -> str:
     """1830 -> "30:30"; 3900 -> "1:05:00"."""
     if not seconds:
         return ""
-    hours, rest = divmod(int(seconds), 3600)
-    minutes, secs = divmod(rest, 60)
+    hours, minutes, secs = _hms(seconds)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
@@ -55,7 +60,6 @@ def iso_duration(seconds: int | None) -> str:
     """1830 -> "PT30M30S" (for <time datetime>)."""
     if not seconds:
         return ""
-    hours, rest = divmod(int(seconds), 3600)
-    minutes, secs = divmod(rest, 60)
+    hours, minutes, secs = _hms(seconds)
     return "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + (
         f"{secs}S" if secs else "")

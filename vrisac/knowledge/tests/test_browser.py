@@ -35,6 +35,23 @@ PAGES = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _migrated_data(transactional_db: Any) -> None:
+    """A transactional test empties the tables afterwards; give every browser test the
+    organisations and the public site's first content, as the data migrations load them."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from vrisac.knowledge.models import PublicPage
+    from vrisac.organisations.models import Organisation
+
+    if not Organisation.objects.exists():
+        import_module("vrisac.organisations.migrations.0002_organisations").load(apps, None)
+    if not PublicPage.objects.exists():
+        import_module("vrisac.knowledge.migrations.0003_public_content").load(apps, None)
+
+
 @pytest.fixture(params=list(SIZES))
 def visitor(request: Any, browser: Any, live_server: Any) -> Iterator[Any]:
     """A fresh browser tab at phone or desktop size; JavaScript errors are collected."""
@@ -226,3 +243,95 @@ def test_the_skip_link_and_the_focus_ring(visitor: Any) -> None:
     assert skip.is_visible()
     page.keyboard.press("Enter")
     assert page.evaluate("() => document.activeElement.id") == "main"
+
+
+def _signed_in(browser: Any, live_server: Any, user: Any, size: str = "desktop") -> Any:
+    from django.conf import settings
+
+    from vrisac.core.testing import client_for
+
+    session = client_for(user).cookies[settings.SESSION_COOKIE_NAME].value
+    context = browser.new_context(locale="nl-NL", viewport=SIZES[size])
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session,
+                          "url": live_server.url}])
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.errors = []
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    page.on("console", lambda msg: page.errors.append(msg.text) if msg.type == "error" else None)
+    return page
+
+
+def test_a_coordinator_edits_a_page_with_a_preview_and_answers_a_question(
+        browser: Any, live_server: Any, people: Any, screenshot_dir: Path,
+        smtp_server: Any) -> None:
+    from django.utils import timezone
+
+    now = timezone.now()
+    message = ContactMessage.objects.create(
+        name="Anne de Jong", email="anne@gemeente.example", organisation="Gemeente Voorbeeld",
+        subject="Deelname van gemeenten", question="Kunnen gemeenten ook deelnemen?",
+        received_at=now, updated_at=now)
+    page = _signed_in(browser, live_server, people["coordinator"])
+    page.size = "desktop"
+    try:
+        page.goto(live_server.url + "/knowledge/")
+        page.get_by_role("link", name="Openbare pagina's").click()
+        shot(page, screenshot_dir, "coordinator-pages")
+        page.goto(live_server.url + "/knowledge/pages/nis2/")
+        body = page.locator("#id_body_nl")
+        body.fill(body.input_value() + "\n\n## Nieuw\n\nDe **Cyberbeveiligingswet** is er.")
+        page.locator("fieldset[lang=nl]").get_by_role("button", name="Voorbeeld").click()
+        page.locator("#preview-nl h2", has_text="Nieuw").wait_for()
+        assert page.locator("#preview-nl strong").last.inner_text() == "Cyberbeveiligingswet"
+        shot(page, screenshot_dir, "coordinator-page-preview")
+        page.get_by_label("Wat is er veranderd (voor de geschiedenis)").fill("alinea erbij")
+        page.get_by_role("button", name="Opslaan en publiceren").click()
+        page.wait_for_url(live_server.url + "/knowledge/pages/")
+        visitor = browser.new_context(locale="nl-NL").new_page()
+        visitor.goto(live_server.url + "/nis2/")
+        assert visitor.locator("h2", has_text="Nieuw").is_visible()
+        visitor.context.close()
+        # the inbox and an answer by e-mail
+        page.goto(live_server.url + "/knowledge/contact/")
+        shot(page, screenshot_dir, "coordinator-inbox")
+        page.get_by_role("link", name="Deelname van gemeenten").click()
+        page.get_by_label("Uw antwoord").fill("Dat loopt via uw veiligheidsregio.")
+        page.get_by_role("button", name="Antwoord versturen").click()
+        page.get_by_text("Uw antwoord is per e-mail verstuurd.").wait_for()
+        shot(page, screenshot_dir, "coordinator-answered")
+        message.refresh_from_db()
+        assert message.state == "answered"
+        assert [m["X-RcptTo"] for m in smtp_server.messages] == ["anne@gemeente.example"]
+        assert page.errors == []
+    finally:
+        page.context.close()
+
+
+def test_a_member_searches_the_knowledge_base(browser: Any, live_server: Any, people: Any,
+                                              screenshot_dir: Path) -> None:
+    import io
+
+    from vrisac.core.testing import make_report
+    from vrisac.knowledge import services
+
+    services.knowledge_item_create(
+        author=people["utrecht"], kind="document", title="Draaiboek gijzelsoftware",
+        description="Wat te doen in de eerste 72 uur.", stream=io.BytesIO(b"stap 1\n"),
+        filename="draaiboek.txt", tlp="TLP:AMBER", audience="participants",
+        tags=["ransomware"], publish=True)
+    make_report(people["coordinator"], kind="advice", tlp="TLP:GREEN",
+                title="Advies: offline back-ups tegen gijzelsoftware")
+    for size in ("desktop", "phone"):
+        page = _signed_in(browser, live_server, people["haaglanden"], size)
+        page.size = size
+        try:
+            page.goto(live_server.url + "/knowledge/")
+            page.get_by_role("searchbox", name="Zoeken").fill("gijzelsoftware")
+            page.get_by_role("button", name="Zoeken").click()
+            page.get_by_role("heading", name="2 resultaten voor ‘gijzelsoftware’").wait_for()
+            assert page.locator(".meta", has_text="ISAC-product").is_visible()
+            shot(page, screenshot_dir, "member-search")
+            assert page.errors == []
+        finally:
+            page.context.close()

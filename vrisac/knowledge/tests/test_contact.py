@@ -418,3 +418,10 @@ def test_a_coordinator_who_leaves_no_longer_hears_of_questions(
     second.is_active = False
     second.save()
     assert services.contact_notify(message_id=message.pk) == 1
+
+
+def test_the_retention_job_runs_from_the_command_line() -> None:
+    _message(received_at=timezone.now() - timedelta(days=400))
+    out = StringIO()
+    call_command("run_job", "knowledge.contact_retention", stdout=out)
+    assert json.loads(out.getvalue()) == {"deleted": 1}

@@ -13,7 +13,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("name", nargs="?", help="the job's name; omit to list the jobs")
-        parser.add_argument("--args", default="{}", help="the job's arguments as JSON")
+        parser.add_argument("--args", dest="job_args", default="{}",
+                            help="the job's arguments as JSON")
         parser.add_argument("--queue", action="store_true", help="queue it for the worker")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -24,7 +25,7 @@ class Command(BaseCommand):
         if options["name"] not in JOBS:
             raise CommandError(f"unknown job {options['name']!r}")
         try:
-            arguments = json.loads(options["args"])
+            arguments = json.loads(options["job_args"])
         except json.JSONDecodeError as exc:
             raise CommandError(f"--args is not JSON: {exc}") from None
         if options["queue"]:

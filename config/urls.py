@@ -11,7 +11,6 @@ from vrisac.core import views as core_views
 admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
-    path("", core_views.public_home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("favicon.ico", core_views.favicon),
     path("", include("vrisac.core.urls")),
@@ -35,6 +34,8 @@ urlpatterns = [
     path("resilience/", include("vrisac.resilience.urls")),
     path("knowledge/", include("vrisac.knowledge.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
+    # The public site (Digitale weerbaarheid at /, English under /en/) and the contact form.
+    path("", include("vrisac.knowledge.public_urls")),
     path("api/v1/", include("vrisac.api.urls")),
     path("django-admin/", admin.site.urls),
 ]

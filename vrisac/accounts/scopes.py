@@ -21,6 +21,8 @@ SCOPES: dict[str, object] = {
     "warnings:write": _("change the state of warnings"),
     "resilience:read": _("read self-assessments, benchmarks and NIS2 reports"),
     "resilience:write": _("write self-assessments and NIS2 reports"),
+    "knowledge:read": _("read and search the knowledge base and the ISAC products"),
+    "knowledge:write": _("add and change documents and links in the knowledge base"),
 }
 
 _ALL = frozenset(SCOPES)
@@ -28,6 +30,7 @@ _PARTNER = frozenset(
     {
         "organisations:read", "reports:read", "reports:write", "intel:read", "intel:write",
         "taxii:read", "taxii:write", "misp:read", "misp:write", "advisories:read",
+        "knowledge:read", "knowledge:write",
     }
 )
 _OBSERVER = frozenset({"organisations:read", "resilience:read"})

@@ -25,4 +25,6 @@ SCHEDULE: list[ScheduledJob] = [
                  description="the daily digest e-mail, at 07:00"),
     ScheduledJob("resilience.nis2_reminders", "*/15 * * * *",
                  description="NIS2 reporting deadline reminders, every 15 minutes"),
+    ScheduledJob("knowledge.contact_retention", "30 3 * * *",
+                 description="delete contact-form questions past their retention, at 03:30"),
 ]

@@ -6,8 +6,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_date
-from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_safe
 
 from vrisac.accounts.models import User
 from vrisac.notifications.selectors import notification_list
@@ -18,12 +16,6 @@ from vrisac.sharing.policy import viewer_for
 
 from .selectors import audit_actions, audit_list
 from .types import AuthenticatedRequest
-
-
-@require_safe
-@cache_control(public=True, max_age=300)
-def public_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/public_home.html")
 
 
 @login_required

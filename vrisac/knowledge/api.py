@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest, StreamingHttpResponse
 from django.urls import reverse
-from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
+from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from vrisac.api.auth import require_scope
@@ -142,7 +142,7 @@ def download_file(request: HttpRequest, item_id: str) -> StreamingHttpResponse:
 
 
 @router.post("/links", response={201: ItemOut})
-def create_link(request: HttpRequest, payload: LinkIn) -> tuple[int, dict[str, Any]]:
+def create_link(request: HttpRequest, payload: LinkIn) -> Status[dict[str, Any]]:
     """Share a link. ``"status": "published"`` publishes it at once."""
     require_scope(request, "knowledge:write")
     item = services.knowledge_item_create(
@@ -153,7 +153,7 @@ def create_link(request: HttpRequest, payload: LinkIn) -> tuple[int, dict[str, A
         audience_people=_people(payload.audience_people), tags=payload.tags,
         publish=payload.status == "published")
     item = selectors.knowledge_item_get(user=request.user, uuid=item.uuid, record_view=False)
-    return 201, item_out(item, request.user)
+    return Status(201, item_out(item, request.user))
 
 
 def _split(value: str) -> list[str]:
@@ -162,7 +162,7 @@ def _split(value: str) -> list[str]:
 
 @router.post("/documents", response={201: ItemOut})
 def create_document(request: HttpRequest, payload: Form[DocumentIn],
-                    file: File[UploadedFile]) -> tuple[int, dict[str, Any]]:
+                    file: File[UploadedFile]) -> Status[dict[str, Any]]:
     """Share a document: a ``multipart/form-data`` post with the fields and ``file``. The
     type is checked by the file's content; a refused file is named in the answer."""
     require_scope(request, "knowledge:write")
@@ -174,7 +174,7 @@ def create_document(request: HttpRequest, payload: Form[DocumentIn],
         audience_people=_people(_split(payload.audience_people)),
         tags=_split(payload.tags), publish=payload.status == "published")
     item = selectors.knowledge_item_get(user=request.user, uuid=item.uuid, record_view=False)
-    return 201, item_out(item, request.user)
+    return Status(201, item_out(item, request.user))
 
 
 class SearchParams(Schema):

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_date
 
@@ -40,7 +39,7 @@ def audit(request: AuthenticatedRequest) -> HttpResponse:
     action and time."""
     viewer = viewer_for(request.user)
     if not (viewer.is_coordinator or viewer.is_admin):
-        raise PermissionDenied
+        raise Http404
     params = request.GET
     since = parse_date(params.get("since", "") or "") if params.get("since") else None
     until = parse_date(params.get("until", "") or "") if params.get("until") else None

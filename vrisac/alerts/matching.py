@@ -1,0 +1,266 @@
+"""The matcher: which inventory items a vulnerability's statements hit, in which versions,
+and why. Pure functions over rows already read; ``services.py`` reads and writes.
+
+The rules, in order:
+
+1. A statement is about an item when a key is equal: the CPE's vendor:product (then the
+   other CPE components must agree, ``*`` matching anything), the purl's
+   type/namespace/name, or the normalised vendor and product names (after aliases).
+2. Its versions are compared the vendor's way (``vrisac.advisories.versions``): inside them
+   is a confirmed match, outside is no match, and a version that cannot be compared (or an
+   item or statement without a version) is a lower-confidence "check this".
+3. A fixed or not-affected statement (CSAF product status, VEX, CVE 5 ``unaffected``) that
+   covers the item's version removes the match.
+4. KEV names vendor and product only: it gives a "check this" warning only when no NVD,
+   CVE 5 or CSAF record for that CVE gives versions; otherwise those records decide and
+   KEV only raises the priority.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from vrisac.advisories import versions as V
+from vrisac.advisories.normalise import Cpe, CpeError, PurlError, cpe_value_matches, parse_cpe
+from vrisac.advisories.normalise import parse_purl as _parse_purl
+
+AFFECTED, CHECK, NOT_AFFECTED, NO_MATCH = "affected", "check", "not_affected", "no_match"
+
+#: Statement columns the matcher reads.
+STATEMENT_FIELDS = (
+    "pk", "vulnerability_id", "advisory_id", "source", "status", "vendor", "product", "cpe",
+    "purl", "cpe_key", "name_key", "purl_key", "version_exact", "version_start",
+    "version_start_incl", "version_end", "version_end_incl", "version_expr", "all_versions",
+    "field", "platform",
+)
+ITEM_FIELDS = ("pk", "organisation_id", "vendor", "product", "version", "cpe", "purl",
+               "name_key", "cpe_name_key", "cpe_key", "purl_key", "internet_facing",
+               "criticality")
+
+SOURCE_NAMES = {"nvd": "NVD", "cve5": "CVE 5", "csaf": "CSAF", "kev": "CISA KEV"}
+
+
+@dataclass
+class Item:
+    pk: int
+    organisation_id: int
+    vendor: str
+    product: str
+    version: str
+    cpe: str
+    purl: str
+    name_key: str
+    cpe_name_key: str
+    cpe_key: str
+    purl_key: str
+    internet_facing: bool
+    criticality: str
+    parsed_cpe: Cpe | None = None
+    purl_type: str = ""
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Item:
+        item = cls(**{k: row[k] for k in ITEM_FIELDS})
+        if item.cpe:
+            try:
+                item.parsed_cpe = parse_cpe(item.cpe)
+            except CpeError:
+                item.parsed_cpe = None
+        if item.purl:
+            try:
+                item.purl_type = _parse_purl(item.purl).type
+            except PurlError:
+                item.purl_type = ""
+        return item
+
+    @property
+    def keys(self) -> dict[str, set[str]]:
+        return {
+            "cpe_key": {self.cpe_key} - {""},
+            "name_key": {self.name_key, self.cpe_name_key} - {""},
+            "purl_key": {self.purl_key} - {""},
+        }
+
+
+@dataclass
+class Verdict:
+    outcome: str
+    rule: str
+    reason: str
+    statement: dict[str, Any]
+
+
+@dataclass
+class PairResult:
+    outcome: str
+    confidence: str
+    reasons: list[str]
+    deciding: dict[str, Any] | None
+    statements: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _where(st: dict[str, Any], advisory_ids: dict[int, str]) -> str:
+    source = SOURCE_NAMES.get(st["source"], st["source"])
+    if st["source"] == "csaf" and st.get("advisory_id") in advisory_ids:
+        source = f"CSAF {advisory_ids[st['advisory_id']]}"
+    return f"{source} {st['field']}"
+
+
+def _versions_text(st: dict[str, Any]) -> str:
+    if st["all_versions"]:
+        return _("all versions")
+    if st["version_start"] or st["version_end"]:
+        return V.describe_range(start=st["version_start"], start_incl=st["version_start_incl"],
+                                end=st["version_end"], end_incl=st["version_end_incl"])
+    if st["version_expr"]:
+        return st["version_expr"]
+    if st["version_exact"]:
+        return st["version_exact"]
+    return _("no versions named")
+
+
+def _rule(item: Item, st: dict[str, Any]) -> tuple[str, str] | None:
+    """(rule, how) when the statement is about this item's product, else None."""
+    if st["cpe_key"] and st["cpe_key"] == item.cpe_key and item.parsed_cpe is not None:
+        try:
+            other = parse_cpe(st["cpe"])
+        except CpeError:
+            return None
+        for attr in ("part", "update", "edition", "language", "sw_edition", "target_sw",
+                     "target_hw", "other"):
+            if attr == "update" and other.version in ("*", "-"):
+                continue
+            if not cpe_value_matches(getattr(other, attr), getattr(item.parsed_cpe, attr)):
+                return None
+        return "cpe", _("CPE %(item)s matches %(adv)s") % {"item": item.cpe, "adv": st["cpe"]}
+    if st["purl_key"] and st["purl_key"] == item.purl_key:
+        return "purl", _("purl %(item)s matches %(adv)s") % {"item": item.purl,
+                                                             "adv": st["purl"]}
+    if st["name_key"] and st["name_key"] in (item.name_key, item.cpe_name_key):
+        return "name", _("vendor and product %(v)s %(p)s match %(av)s %(ap)s") % {
+            "v": item.vendor, "p": item.product, "av": st["vendor"] or "?",
+            "ap": st["product"] or "?"}
+    return None
+
+
+def _item_version(item: Item, rule: str) -> str:
+    if rule == "cpe" and item.parsed_cpe is not None and item.parsed_cpe.version not in (
+        "*", "-"
+    ):
+        return item.parsed_cpe.version.replace("\\", "")
+    return (item.version or "").strip()
+
+
+def version_outcome(item: Item, st: dict[str, Any], rule: str) -> tuple[str, str]:
+    """("in" | "out" | "unknown", explanation) for the item's version against the statement."""
+    versions = _versions_text(st)
+    if st["all_versions"]:
+        return "in", _("every version is named (%(v)s)") % {"v": versions}
+    version = _item_version(item, rule)
+    if V.is_unknown(version) or version == "*":
+        return "unknown", _("the inventory gives no version to compare with %(v)s") % {
+            "v": versions}
+    scheme = item.purl_type if rule == "purl" else None
+    try:
+        if st["version_start"] or st["version_end"]:
+            inside = V.in_range(version, start=st["version_start"],
+                                start_incl=st["version_start_incl"], end=st["version_end"],
+                                end_incl=st["version_end_incl"], scheme=scheme)
+        elif st["version_expr"]:
+            inside = V.contains(V.parse_expression(st["version_expr"]), version, scheme)
+        elif st["version_exact"]:
+            inside = V.compare(version, st["version_exact"], scheme) == 0
+            if not inside and st["source"] == "csaf" and version.lower().startswith(
+                st["version_exact"].lower() + "."
+            ):
+                return "unknown", _(
+                    "version %(i)s lies in the %(a)s line the advisory names; check whether "
+                    "the advisory means the whole line") % {"i": version, "a": st["version_exact"]}
+        else:
+            return "unknown", _("the statement names no versions")
+    except (V.Uncomparable, V.ExpressionError) as exc:
+        return "unknown", _("version %(i)s cannot be compared with %(v)s (%(why)s)") % {
+            "i": version, "v": versions, "why": exc}
+    if inside:
+        return "in", _("version %(i)s is within %(v)s") % {"i": version, "v": versions}
+    return "out", _("version %(i)s is outside %(v)s") % {"i": version, "v": versions}
+
+
+def judge_statement(item: Item, st: dict[str, Any], advisory_ids: dict[int, str]
+                    ) -> Verdict | None:
+    rule_how = _rule(item, st)
+    if rule_how is None:
+        return None
+    rule, how = rule_how
+    where = _where(st, advisory_ids)
+    if st["source"] == "kev":
+        return Verdict(CHECK, rule, _(
+            "%(how)s (%(where)s), which names no versions") % {"how": how, "where": where}, st)
+    outcome, version_text = version_outcome(item, st, rule)
+    platform = (_("; only on %(p)s") % {"p": st["platform"]}) if st["platform"] else ""
+    sentence = f"{how} ({where}): {version_text}{platform}"
+    if st["status"] in ("fixed", "not_affected"):
+        label = _("fixed") if st["status"] == "fixed" else _("not affected")
+        if outcome == "in":
+            return Verdict(NOT_AFFECTED, rule, _("%(s)s, marked %(label)s") % {
+                "s": sentence, "label": label}, st)
+        return None
+    if st["status"] == "investigating":
+        return Verdict(CHECK, rule, _("%(s)s; the publisher is still investigating") % {
+            "s": sentence}, st) if outcome != "out" else None
+    if outcome == "in":
+        return Verdict(AFFECTED, rule, sentence, st)
+    if outcome == "unknown":
+        return Verdict(CHECK, rule, sentence, st)
+    return Verdict(NO_MATCH, rule, sentence, st)
+
+
+_RULE_ORDER = {"cpe": 0, "purl": 1, "name": 2}
+_SOURCE_ORDER = {"csaf": 0, "nvd": 1, "cve5": 2, "kev": 3}
+
+
+def _best(verdicts: list[Verdict]) -> Verdict:
+    return sorted(verdicts, key=lambda v: (_RULE_ORDER[v.rule],
+                                           _SOURCE_ORDER.get(v.statement["source"], 9)))[0]
+
+
+def combine(verdicts: list[Verdict], has_versions: bool) -> PairResult:
+    """All verdicts of one (item, vulnerability) pair into one outcome with its reasons."""
+    removals = [v for v in verdicts if v.outcome == NOT_AFFECTED]
+    statements = [v.statement for v in verdicts]
+    if removals:
+        best = _best(removals)
+        return PairResult(NOT_AFFECTED, "", [best.reason], best.statement, statements)
+    versioned = [v for v in verdicts if v.statement["source"] != "kev"]
+    affected = [v for v in versioned if v.outcome == AFFECTED]
+    if affected:
+        best = _best(affected)
+        return PairResult(AFFECTED, "confirmed", [best.reason], best.statement, statements)
+    checks = [v for v in versioned if v.outcome == CHECK]
+    if checks:
+        best = _best(checks)
+        return PairResult(AFFECTED, "check", [best.reason, _(
+            "Check this: the version could not be confirmed.")], best.statement, statements)
+    kev = [v for v in verdicts if v.statement["source"] == "kev"]
+    if kev and not has_versions:
+        return PairResult(AFFECTED, "check", [kev[0].reason, _(
+            "Check this: no NVD, CVE 5 or CSAF record gives the affected versions yet.")],
+            kev[0].statement, statements)
+    if versioned:
+        best = _best(versioned)
+        return PairResult(NO_MATCH, "", [best.reason], best.statement, statements)
+    if kev:
+        return PairResult(NO_MATCH, "", [_(
+            "Only CISA KEV names this product, and the NVD, CVE 5 or CSAF records that give "
+            "versions for this vulnerability do not name it.")], kev[0].statement, statements)
+    return PairResult(NO_MATCH, "", [], None, statements)
+
+
+def evaluate(item: Item, statements: list[dict[str, Any]], has_versions: bool,
+             advisory_ids: dict[int, str]) -> PairResult:
+    verdicts = [v for st in statements
+                if (v := judge_statement(item, st, advisory_ids)) is not None]
+    return combine(verdicts, has_versions)

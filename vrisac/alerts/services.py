@@ -1,0 +1,449 @@
+"""Writes on warnings: (re-)matching, the states an organisation gives them, preferences and
+the ISAC warning report a coordinator makes of a vulnerability.
+
+Matching is incremental: a changed vulnerability (advisory, NVD, CVE 5, KEV, EPSS) is
+matched against the items whose keys its statements name; a changed inventory item against
+the statements its keys name. Nothing compares every advisory with every item.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vrisac.advisories.models import Advisory, AffectedProduct, Vulnerability
+from vrisac.assets.models import InventoryItem
+from vrisac.core.audit import audit_record
+from vrisac.core.errors import DomainError, NotAllowed, NotFound
+from vrisac.sharing.policy import can_view_organisation_data, viewer_for
+from vrisac.sharing.tlp import rank as tlp_rank
+
+from .matching import AFFECTED, ITEM_FIELDS, STATEMENT_FIELDS, Item, PairResult, evaluate
+from .models import Warning, WarningPreference
+from .priority import Signals, prioritise
+
+KEY_CHUNK = 400
+ITEM_CHUNK = 2000
+Progress = Callable[[int], None]
+Pair = tuple[int, int]
+
+_VULN_FIELDS = ("pk", "cve_id", "has_versions", "cvss3_score", "cvss3_vector", "cvss4_score",
+                "cvss4_vector", "kev_added", "kev_ransomware", "kev_action", "kev_due",
+                "ssvc_exploitation", "epss", "epss_percentile")
+
+
+def _chunks(values: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _statements_for_keys(keys: dict[str, set[str]]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for column, values in keys.items():
+        ordered = sorted(values)
+        for chunk in _chunks(ordered, KEY_CHUNK):
+            rows.extend(AffectedProduct.objects.filter(**{f"{column}__in": chunk})
+                        .values(*STATEMENT_FIELDS))
+    unique = {row["pk"]: row for row in rows}
+    return list(unique.values())
+
+
+def _index(items: Iterable[Item]) -> dict[tuple[str, str], list[Item]]:
+    index: dict[tuple[str, str], list[Item]] = defaultdict(list)
+    for item in items:
+        for column, values in item.keys.items():
+            for value in values:
+                index[(column, value)].append(item)
+    return index
+
+
+def _pairs(items: list[Item], statements: list[dict[str, Any]]
+           ) -> dict[Pair, tuple[Item, list[dict[str, Any]]]]:
+    index = _index(items)
+    pairs: dict[Pair, tuple[Item, list[dict[str, Any]]]] = {}
+    for st in statements:
+        seen: set[int] = set()
+        for column in ("cpe_key", "purl_key", "name_key"):
+            value = st[column]
+            if not value:
+                continue
+            for item in index.get((column, value), ()):
+                if item.pk in seen:
+                    continue
+                seen.add(item.pk)
+                key = (item.pk, st["vulnerability_id"])
+                if key not in pairs:
+                    pairs[key] = (item, [])
+                pairs[key][1].append(st)
+    return pairs
+
+
+def _vulnerabilities(ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    out: dict[int, dict[str, Any]] = {}
+    for chunk in _chunks(sorted(set(ids)), 900):
+        for row in Vulnerability.objects.filter(pk__in=chunk).values(*_VULN_FIELDS):
+            out[row["pk"]] = row
+    return out
+
+
+def _advisories(ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    out: dict[int, dict[str, Any]] = {}
+    for chunk in _chunks(sorted(set(ids) - {None}), 900):  # type: ignore[arg-type]
+        for row in Advisory.objects.filter(pk__in=chunk).values(
+            "pk", "tracking_id", "tlp", "severity", "ncsc_priority", "remediations"
+        ):
+            out[row["pk"]] = row
+    return out
+
+
+def _evaluate_pairs(pairs: dict[Pair, tuple[Item, list[dict[str, Any]]]]
+                    ) -> tuple[dict[Pair, PairResult], dict[int, dict[str, Any]],
+                               dict[int, dict[str, Any]], dict[int, Item]]:
+    vulns = _vulnerabilities(v for _i, v in pairs)
+    advisory_ids = {st["advisory_id"] for _item, sts in pairs.values() for st in sts
+                    if st["advisory_id"]}
+    advisories = _advisories(advisory_ids)
+    names = {pk: a["tracking_id"] for pk, a in advisories.items()}
+    results: dict[Pair, PairResult] = {}
+    items: dict[int, Item] = {}
+    for pair, (item, statements) in pairs.items():
+        vuln = vulns.get(pair[1])
+        if vuln is None:
+            continue
+        items[item.pk] = item
+        results[pair] = evaluate(item, statements, vuln["has_versions"], names)
+    return results, vulns, advisories, items
+
+
+def _desired(result: PairResult, item: Item, vuln: dict[str, Any],
+             advisories: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    matched = [advisories[st["advisory_id"]] for st in result.statements
+               if st["advisory_id"] in advisories]
+    deciding = result.deciding or {}
+    main = advisories.get(deciding.get("advisory_id")) if deciding else None
+    if main is None and matched:
+        main = matched[0]
+    ncsc = next((a["ncsc_priority"] for a in matched if a["ncsc_priority"]), "")
+    priority, rank, priority_reasons = prioritise(Signals(
+        cvss4_score=vuln["cvss4_score"], cvss4_vector=vuln["cvss4_vector"],
+        cvss3_score=vuln["cvss3_score"], cvss3_vector=vuln["cvss3_vector"],
+        advisory_severity=main["severity"] if main else "",
+        kev_added=vuln["kev_added"], kev_ransomware=vuln["kev_ransomware"],
+        ssvc_exploitation=vuln["ssvc_exploitation"], epss=vuln["epss"],
+        epss_percentile=vuln["epss_percentile"], ncsc_priority=ncsc,
+        internet_facing=item.internet_facing, criticality=item.criticality,
+    ))
+    remediations: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for advisory in matched:
+        for r in advisory["remediations"]:
+            key = (r.get("category", ""), r.get("details", ""))
+            if vuln["cve_id"] in r.get("cves", []) and key not in seen:
+                seen.add(key)
+                remediations.append({"category": r.get("category", ""),
+                                     "details": r.get("details", ""), "url": r.get("url", ""),
+                                     "source": advisory["tracking_id"]})
+    if vuln["kev_action"]:
+        remediations.append({"category": "required_action", "details": vuln["kev_action"],
+                             "url": "", "source": "CISA KEV",
+                             "due": str(vuln["kev_due"] or "")})
+    tlp = "TLP:CLEAR"
+    for advisory in matched:
+        if tlp_rank(advisory["tlp"]) > tlp_rank(tlp):
+            tlp = advisory["tlp"]
+    return {
+        "priority": priority, "priority_rank": rank, "confidence": result.confidence,
+        "match_reasons": result.reasons, "priority_reasons": priority_reasons,
+        "remediations": remediations, "tlp": tlp, "advisory_id": main["pk"] if main else None,
+    }
+
+
+_COMPARED = ("priority", "priority_rank", "confidence", "match_reasons", "priority_reasons",
+             "remediations", "tlp", "advisory_id")
+
+
+def _reconcile(results: dict[Pair, PairResult], vulns: dict[int, dict[str, Any]],
+               advisories: dict[int, dict[str, Any]], items: dict[int, Item],
+               existing: Iterable[Warning], stats: dict[str, int]) -> list[int]:
+    """Create, update, re-open and withdraw warnings; returns the ids of new ones."""
+    now = timezone.now()
+    current = {(w.item_id, w.vulnerability_id): w for w in existing}
+    creates: list[Warning] = []
+    updates: list[Warning] = []
+    for pair, result in results.items():
+        if result.outcome != AFFECTED:
+            continue
+        item = items[pair[0]]
+        desired = _desired(result, item, vulns[pair[1]], advisories)
+        warning = current.pop(pair, None)
+        if warning is None:
+            creates.append(Warning(organisation_id=item.organisation_id, item_id=item.pk,
+                                   vulnerability_id=pair[1], **desired))
+            continue
+        changed = any(getattr(warning, f) != desired[f] for f in _COMPARED)
+        if changed or warning.withdrawn_at is not None:
+            for field_name, value in desired.items():
+                setattr(warning, field_name, value)
+            warning.withdrawn_at = None
+            warning.updated_at = now
+            updates.append(warning)
+    withdrawals: list[Warning] = []
+    for pair, warning in current.items():
+        if warning.withdrawn_at is not None:
+            continue
+        result = results.get(pair)
+        warning.withdrawn_at = now
+        warning.updated_at = now
+        if result is not None and result.reasons:
+            warning.match_reasons = [*result.reasons, _("No longer matched.")]
+        else:
+            warning.match_reasons = [*warning.match_reasons, _("No longer matched.")]
+        withdrawals.append(warning)
+    created = Warning.objects.bulk_create(creates, batch_size=500)
+    Warning.objects.bulk_update(updates, [*_COMPARED, "withdrawn_at", "updated_at"],
+                                batch_size=500)
+    Warning.objects.bulk_update(withdrawals, ["withdrawn_at", "updated_at", "match_reasons"],
+                                batch_size=500)
+    stats["created"] += len(created)
+    stats["updated"] += len(updates)
+    stats["withdrawn"] += len(withdrawals)
+    return [w.pk for w in created]
+
+
+def _items(qs: Any) -> list[Item]:
+    return [Item.from_row(row) for row in qs.values(*ITEM_FIELDS)]
+
+
+def _notify(created: list[int]) -> None:
+    if created:
+        from vrisac.notifications.services import notify_new_warnings
+
+        ids = list(created)
+        transaction.on_commit(lambda: notify_new_warnings(warning_ids=ids))
+
+
+def _audit_rematch(scope: str, count: int, stats: dict[str, int]) -> None:
+    """One audit row per batch that changed warnings."""
+    if stats["created"] or stats["updated"] or stats["withdrawn"]:
+        audit_record(action="alerts.rematch", actor_label="matcher",
+                     details={"scope": scope, "count": count, **stats})
+
+
+def rematch_vulnerabilities(vulnerability_ids: Iterable[int], *,
+                            progress: Progress | None = None) -> dict[str, int]:
+    """Match changed vulnerabilities against every inventory that names their products."""
+    ids = sorted(set(vulnerability_ids))
+    stats = {"created": 0, "updated": 0, "withdrawn": 0, "pairs": 0}
+    created: list[int] = []
+    for chunk in _chunks(ids, 500):
+        with transaction.atomic():
+            statements = list(AffectedProduct.objects.filter(vulnerability_id__in=chunk)
+                              .values(*STATEMENT_FIELDS))
+            keys: dict[str, set[str]] = {"cpe_key": set(), "name_key": set(), "purl_key": set()}
+            for st in statements:
+                for column in keys:
+                    if st[column]:
+                        keys[column].add(st[column])
+            condition = Q(pk__in=[])
+            if keys["cpe_key"]:
+                condition |= Q(cpe_key__in=sorted(keys["cpe_key"]))
+            if keys["purl_key"]:
+                condition |= Q(purl_key__in=sorted(keys["purl_key"]))
+            if keys["name_key"]:
+                names = sorted(keys["name_key"])
+                condition |= Q(name_key__in=names) | Q(cpe_name_key__in=names)
+            items = _items(InventoryItem.objects.filter(condition)) if statements else []
+            pairs = _pairs(items, statements)
+            stats["pairs"] += len(pairs)
+            results, vulns, advisories, item_map = _evaluate_pairs(pairs)
+            existing = Warning.objects.filter(vulnerability_id__in=chunk).select_for_update()
+            created += _reconcile(results, vulns, advisories, item_map, existing, stats)
+            _audit_rematch("vulnerabilities", len(chunk), stats)
+        if progress:
+            progress(len(chunk))
+    _notify(created)
+    return stats
+
+
+def rematch_items(item_ids: Iterable[int], *, progress: Progress | None = None
+                  ) -> dict[str, int]:
+    """Match changed inventory items against every statement that names their products."""
+    ids = sorted(set(item_ids))
+    stats = {"created": 0, "updated": 0, "withdrawn": 0, "pairs": 0}
+    created: list[int] = []
+    for chunk in _chunks(ids, ITEM_CHUNK):
+        with transaction.atomic():
+            items = _items(InventoryItem.objects.filter(pk__in=chunk))
+            keys: dict[str, set[str]] = {"cpe_key": set(), "name_key": set(), "purl_key": set()}
+            for item in items:
+                for column, values in item.keys.items():
+                    keys[column] |= values
+            statements = _statements_for_keys(keys)
+            pairs = _pairs(items, statements)
+            stats["pairs"] += len(pairs)
+            results, vulns, advisories, item_map = _evaluate_pairs(pairs)
+            existing = Warning.objects.filter(item_id__in=chunk).select_for_update()
+            created += _reconcile(results, vulns, advisories, item_map, existing, stats)
+            _audit_rematch("items", len(chunk), stats)
+        if progress:
+            progress(len(chunk))
+    _notify(created)
+    return stats
+
+
+def rematch_all(*, progress: Progress | None = None) -> dict[str, int]:
+    ids = list(InventoryItem.objects.order_by("pk").values_list("pk", flat=True))
+    return rematch_items(ids, progress=progress)
+
+
+def rekey_all(*, progress: Progress | None = None) -> dict[str, int]:
+    """After the alias table changed: recompute every name key, then match everything."""
+    from vrisac.advisories.normalise import Aliases, CpeError, PurlError, inventory_keys
+
+    aliases = Aliases.load()
+    changed_items = 0
+    updates = []
+    for item in InventoryItem.objects.all().iterator(chunk_size=2000):
+        try:
+            keys = inventory_keys(item.vendor, item.product, item.cpe, item.purl, aliases)
+        except (CpeError, PurlError):
+            continue
+        if any(getattr(item, k) != v for k, v in keys.items()):
+            for k, v in keys.items():
+                setattr(item, k, v)
+            updates.append(item)
+    with transaction.atomic():
+        InventoryItem.objects.bulk_update(updates, ["name_key", "cpe_name_key", "cpe_key",
+                                                    "purl_key"], batch_size=1000)
+        changed_items = len(updates)
+    changed_statements = 0
+    batch: list[AffectedProduct] = []
+    for st in AffectedProduct.objects.exclude(name_key="").only(
+        "pk", "vendor", "product", "name_key"
+    ).iterator(chunk_size=5000):
+        key = aliases.name_key(st.vendor, st.product)
+        if key and key != st.name_key:
+            st.name_key = key
+            batch.append(st)
+        if len(batch) >= 5000:
+            AffectedProduct.objects.bulk_update(batch, ["name_key"])
+            changed_statements += len(batch)
+            batch = []
+    AffectedProduct.objects.bulk_update(batch, ["name_key"])
+    changed_statements += len(batch)
+    stats = rematch_all(progress=progress)
+    return {"items_rekeyed": changed_items, "statements_rekeyed": changed_statements, **stats}
+
+
+# --- what people do with a warning ---------------------------------------------------------
+
+
+def _get_for_change(warning: Warning, acting_user: Any) -> Warning:
+    locked = Warning.objects.select_for_update().filter(pk=warning.pk).first()
+    if locked is None or not can_view_organisation_data(acting_user, locked.organisation_id):
+        raise NotFound(_("Warning not found."))
+    return locked
+
+
+@transaction.atomic
+def warning_set_status(*, warning: Warning, status: str, justification: str = "",
+                       acting_user: Any) -> Warning:
+    """New, acknowledged, mitigated, or not affected (which needs a justification)."""
+    warning = _get_for_change(warning, acting_user)
+    if status not in Warning.Status.values:
+        raise DomainError(_("Unknown status."), field="status")
+    justification = (justification or "").strip()
+    if len(justification) > 2000:
+        raise DomainError(_("The justification is at most 2,000 characters."),
+                          field="justification")
+    if status == Warning.Status.NOT_AFFECTED and not justification:
+        raise DomainError(_("Say why you are not affected (for example: the vulnerable "
+                            "module is not installed)."), field="justification")
+    previous = warning.status
+    now = timezone.now()
+    warning.status = status
+    warning.justification = justification
+    warning.status_changed_at = now
+    warning.status_changed_by = acting_user
+    if status != Warning.Status.NEW and warning.acknowledged_at is None:
+        warning.acknowledged_at = now
+    warning.save(update_fields=["status", "justification", "status_changed_at",
+                                "status_changed_by", "acknowledged_at", "updated_at"])
+    audit_record(action="alerts.warning.status", actor=acting_user, obj=warning,
+                 details={"from": previous, "to": status,
+                          "vulnerability": warning.vulnerability_id})
+    return warning
+
+
+@transaction.atomic
+def preference_set(*, user: Any, mode: str) -> WarningPreference:
+    if mode not in WarningPreference.Mode.values:
+        raise DomainError(_("Unknown choice."), field="mode")
+    preference, _created = WarningPreference.objects.update_or_create(
+        user=user, defaults={"mode": mode})
+    audit_record(action="alerts.preference", actor=user, obj=preference,
+                 details={"mode": mode})
+    return preference
+
+
+def isac_warning_report(*, vulnerability: Vulnerability, acting_user: Any, tlp: str,
+                        extra: str = "", publish: bool = True) -> Any:
+    """A coordinator turns a vulnerability into an ISAC warning report for all participants:
+    what it is, how many regions it hits (a count, no names), what to do."""
+    from vrisac.reports.services import report_create
+
+    from .selectors import affected_region_count
+
+    if not viewer_for(acting_user).is_coordinator:
+        raise NotAllowed(_("Only ISAC coordinators publish ISAC warnings."))
+    regions = affected_region_count(vulnerability_id=vulnerability.pk)
+    advisories = list(vulnerability.advisories.all())
+    strictest = max([tlp, *[a.tlp for a in advisories]], key=tlp_rank)
+    if tlp_rank(tlp) < tlp_rank(strictest):
+        raise DomainError(_("An advisory behind this vulnerability is %(l)s: the report "
+                            "cannot carry a lower label.") % {"l": strictest}, field="tlp")
+    lines = [
+        f"**{vulnerability.cve_id}**" + (f": {vulnerability.title}" if vulnerability.title
+                                          else ""),
+        "",
+        vulnerability.description[:4000],
+        "",
+        _("Regions running an affected product, by the inventories in VR-ISAC: %(n)d.")
+        % {"n": regions},
+    ]
+    if vulnerability.kev_added:
+        lines.append(_("Actively exploited (CISA KEV since %(d)s).") % {
+            "d": vulnerability.kev_added})
+    if vulnerability.cvss3_score is not None:
+        lines.append(f"CVSS v3: {vulnerability.cvss3_score:.1f} ({vulnerability.cvss3_vector})")
+    if vulnerability.cvss4_score is not None:
+        lines.append(f"CVSS v4: {vulnerability.cvss4_score:.1f} ({vulnerability.cvss4_vector})")
+    actions = [r for a in advisories for r in a.remediations
+               if vulnerability.cve_id in r.get("cves", [])]
+    if actions or vulnerability.kev_action:
+        lines += ["", "**" + _("What to do") + "**", ""]
+        for r in actions[:10]:
+            lines.append(f"* {r.get('category', '').replace('_', ' ')}: {r.get('details', '')}"
+                         + (f" ({r['url']})" if r.get("url") else ""))
+        if vulnerability.kev_action:
+            lines.append(f"* CISA: {vulnerability.kev_action}")
+    if advisories:
+        lines += ["", _("Advisories: %(a)s") % {"a": ", ".join(a.tracking_id
+                                                               for a in advisories)}]
+    if extra.strip():
+        lines += ["", extra.strip()]
+    report = report_create(
+        author=acting_user, kind="warning",
+        title=(f"{vulnerability.cve_id}: {vulnerability.title}" if vulnerability.title
+               else _("Warning: %(id)s") % {"id": vulnerability.cve_id})[:200],
+        summary=_("%(n)d regions run an affected product.") % {"n": regions},
+        body="\n".join(lines), tlp=tlp, audience="participants",
+        tags=[vulnerability.cve_id.lower()], publish=publish,
+    )
+    return report

@@ -21,6 +21,15 @@ from packageurl import PackageURL
 _COMPANY = {
     "inc", "incorporated", "corp", "corporation", "co", "company", "ltd", "limited", "llc",
     "gmbh", "ag", "bv", "nv", "sa", "sas", "plc", "srl", "oy", "ab", "as", "kg", "the",
+    "systems", "software", "technologies", "technology", "international", "group",
+    "holdings", "foundation",
+}
+#: Vendors whose NVD name differs from what people write, beyond what the rules above do.
+#: The alias table (coordinators) adds to these and overrides them.
+BUILT_IN_VENDOR_ALIASES = {
+    "junipernetworks": "juniper", "f5networks": "f5", "hewlettpackardenterprise": "hpe",
+    "hewlettpackard": "hp", "vmwarebybroadcom": "vmware", "ms": "microsoft",
+    "trendmicroincorporated": "trendmicro", "sonicwallinc": "sonicwall",
 }
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
@@ -29,6 +38,10 @@ def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text or "")
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
     return _NON_WORD.sub(" ", text.replace("\\", "")).strip()
+
+
+def _squash(text: str) -> str:
+    return text.replace(" ", "")
 
 
 def normalise_vendor(name: str) -> str:
@@ -48,7 +61,8 @@ def normalise_product(name: str, vendor: str = "") -> str:
 
 @dataclass(frozen=True)
 class Aliases:
-    """The alias table as two lookups; load once per batch with ``Aliases.load()``."""
+    """The alias table as two lookups; load once per batch with ``Aliases.load()``. Keys are
+    compared without spaces ("Palo Alto Networks" is NVD's "paloaltonetworks")."""
 
     vendors: dict[str, str]
     products: dict[str, str]
@@ -57,31 +71,31 @@ class Aliases:
     def load(cls) -> Aliases:
         from .models import ProductAlias
 
-        vendors: dict[str, str] = {}
+        vendors: dict[str, str] = dict(BUILT_IN_VENDOR_ALIASES)
         products: dict[str, str] = {}
         for kind, alias, canonical in ProductAlias.objects.values_list(
             "kind", "alias", "canonical"
         ):
-            target = vendors if kind == ProductAlias.Kind.VENDOR else products
-            target[normalise_vendor(alias) if target is vendors else _fold(alias)] = (
-                normalise_vendor(canonical) if target is vendors else _fold(canonical)
-            )
+            if kind == ProductAlias.Kind.VENDOR:
+                vendors[_squash(normalise_vendor(alias))] = _squash(normalise_vendor(canonical))
+            else:
+                products[_squash(_fold(alias))] = _squash(_fold(canonical))
         return cls(vendors, products)
 
     def name_key(self, vendor: str, product: str) -> str:
         """The ``name_key`` of a vendor and product as a person or an advisory wrote them."""
-        v = normalise_vendor(vendor)
+        v = _squash(normalise_vendor(vendor))
         v = self.vendors.get(v, v)
-        p = normalise_product(product, vendor)
-        if v and p.startswith(v + " "):
-            p = p[len(v) + 1:]
+        p = _squash(normalise_product(product, vendor))
+        if v and p.startswith(v) and len(p) > len(v):
+            p = p[len(v):]
         p = self.products.get(p, p)
         if not v or not p:
             return ""
         return f"{v}:{p}"[:300]
 
 
-NO_ALIASES = Aliases({}, {})
+NO_ALIASES = Aliases(dict(BUILT_IN_VENDOR_ALIASES), {})
 
 
 # --- CPE ---------------------------------------------------------------------------------

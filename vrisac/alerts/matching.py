@@ -251,7 +251,9 @@ def combine(verdicts: list[Verdict], has_versions: bool) -> PairResult:
             kev[0].statement, statements)
     if versioned:
         best = _best(versioned)
-        return PairResult(NO_MATCH, "", [best.reason], best.statement, statements)
+        ordered = [best, *[v for v in versioned if v is not best]]
+        return PairResult(NO_MATCH, "", [v.reason for v in ordered[:5]], best.statement,
+                          statements)
     if kev:
         return PairResult(NO_MATCH, "", [_(
             "Only CISA KEV names this product, and the NVD, CVE 5 or CSAF records that give "

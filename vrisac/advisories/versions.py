@@ -15,6 +15,7 @@ import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from univers.version_range import RANGE_CLASS_BY_SCHEMES
 
@@ -97,7 +98,7 @@ def compare(a: str, b: str, scheme: str | None = None) -> int:
     """-1, 0 or 1; raises ``Uncomparable``. ``scheme`` is a purl type or a vers scheme."""
     if is_unknown(a) or is_unknown(b):
         raise Uncomparable("a version is unknown")
-    range_class = RANGE_CLASS_BY_SCHEMES.get(scheme or "")
+    range_class: Any = RANGE_CLASS_BY_SCHEMES.get(scheme or "")
     if range_class is not None and scheme not in ("generic", "all", "none", "intdot"):
         try:
             va = range_class.version_class(a.strip())
@@ -214,7 +215,7 @@ def contains(expression: Expression, version: str, scheme: str | None = None) ->
             return False
     ranges: Sequence[Constraint] = sorted(
         (c for c in constraints if c.comparator in ("<", "<=", ">", ">=")),
-        key=functools.cmp_to_key(lambda x, y: cmp(x.version, y.version)),
+        key=functools.cmp_to_key(lambda x, y: cmp(x.version, y.version)),  # type: ignore[attr-defined]
     )
     if not ranges:
         return all(c.comparator == "!=" for c in constraints)

@@ -116,13 +116,13 @@ def vulnerability_overview(*, user: Any, limit: int = 100) -> list[dict[str, Any
     which products (by normalised name). Coordinators and the owner observer only."""
     if not sees_cross_organisation_aggregates(user):
         raise NotFound(_("Not found."))
-    rows = list(
+    rows: list[dict[str, Any]] = [dict(r) for r in
         _open().values("vulnerability_id", cve_id=F("vulnerability__cve_id"),
                        title=F("vulnerability__title"), kev=F("vulnerability__kev_added"))
         .annotate(regions=Count("organisation_id", distinct=True),
                   top=Min("priority_rank"))
         .order_by("top", "-regions", "cve_id")[:limit]
-    )
+    ]
     ids = [r["vulnerability_id"] for r in rows]
     products: dict[int, set[str]] = {}
     for vid, name_key in _open().filter(vulnerability_id__in=ids).values_list(
@@ -139,13 +139,15 @@ def common_products(*, user: Any, minimum: int = 2, limit: int = 200) -> list[di
     """Products that several organisations run: a name and a count, no other field."""
     if not sees_cross_organisation_aggregates(user):
         raise NotFound(_("Not found."))
-    return list(
+    rows = list(
         InventoryItem.objects.values("name_key")
         .annotate(organisations=Count("organisation_id", distinct=True),
                   vendor=Min("vendor"), product=Min("product"))
         .filter(organisations__gte=minimum)
         .order_by("-organisations", "name_key")[:limit]
     )
+    return [{"vendor": r["vendor"], "product": r["product"],
+             "organisations": r["organisations"]} for r in rows]
 
 
 def warning_statistics() -> dict[str, Any]:
@@ -169,22 +171,25 @@ def warning_statistics() -> dict[str, Any]:
     for row in current.values("priority").annotate(n=Count("pk")):
         by_priority[row["priority"]] = row["n"]
     by_status = {str(s): 0 for s in Warning.Status.values}
-    for row in current.values("status").annotate(n=Count("pk")):
-        by_status[row["status"]] = row["n"]
+    for status_row in current.values("status").annotate(n=Count("pk")):
+        by_status[status_row["status"]] = status_row["n"]
     open_kritiek = _open().filter(priority=Priority.KRITIEK)
     durations = [
         (acknowledged - created).total_seconds()
         for created, acknowledged in Warning.objects.filter(acknowledged_at__isnull=False)
         .values_list("created_at", "acknowledged_at")
+        if acknowledged is not None
     ]
     monthly = []
-    for row in (Warning.objects.annotate(month=TruncMonth("created_at")).values("month")
+    for month_row in (Warning.objects.annotate(month=TruncMonth("created_at")).values("month")
                 .annotate(created=Count("pk"),
                           acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)),
                           kritiek=Count("pk", filter=Q(priority=Priority.KRITIEK)))
                 .order_by("month")):
-        monthly.append({"month": row["month"].strftime("%Y-%m"), "created": row["created"],
-                        "acknowledged": row["acknowledged"], "kritiek": row["kritiek"]})
+        monthly.append({"month": month_row["month"].strftime("%Y-%m"),
+                        "created": month_row["created"],
+                        "acknowledged": month_row["acknowledged"],
+                        "kritiek": month_row["kritiek"]})
     return {
         "by_priority": by_priority,
         "by_status": by_status,

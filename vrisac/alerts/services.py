@@ -94,11 +94,11 @@ def _vulnerabilities(ids: Iterable[int]) -> dict[int, dict[str, Any]]:
 
 def _advisories(ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     out: dict[int, dict[str, Any]] = {}
-    for chunk in _chunks(sorted(set(ids) - {None}), 900):  # type: ignore[arg-type]
+    for chunk in _chunks(sorted(set(ids) - {None}), 900):
         for row in Advisory.objects.filter(pk__in=chunk).values(
             "pk", "tracking_id", "tlp", "severity", "ncsc_priority", "remediations"
         ):
-            out[row["pk"]] = row
+            out[row["pk"]] = dict(row)
     return out
 
 
@@ -126,7 +126,7 @@ def _desired(result: PairResult, item: Item, vuln: dict[str, Any],
     matched = [advisories[st["advisory_id"]] for st in result.statements
                if st["advisory_id"] in advisories]
     deciding = result.deciding or {}
-    main = advisories.get(deciding.get("advisory_id")) if deciding else None
+    main = advisories.get(deciding.get("advisory_id") or 0) if deciding else None
     if main is None and matched:
         main = matched[0]
     ncsc = next((a["ncsc_priority"] for a in matched if a["ncsc_priority"]), "")
@@ -197,11 +197,11 @@ def _reconcile(results: dict[Pair, PairResult], vulns: dict[int, dict[str, Any]]
     for pair, warning in current.items():
         if warning.withdrawn_at is not None:
             continue
-        result = results.get(pair)
+        gone = results.get(pair)
         warning.withdrawn_at = now
         warning.updated_at = now
-        if result is not None and result.reasons:
-            warning.match_reasons = [*result.reasons, _("No longer matched.")]
+        if gone is not None and gone.reasons:
+            warning.match_reasons = [*gone.reasons, _("No longer matched.")]
         else:
             warning.match_reasons = [*warning.match_reasons, _("No longer matched.")]
         withdrawals.append(warning)

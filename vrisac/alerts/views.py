@@ -82,7 +82,8 @@ def detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def lookup(request: AuthenticatedRequest) -> HttpResponse:
     _participant(request)
     form = LookupForm(request.GET or None)
-    kind, rows = "", []
+    kind: str = ""
+    rows: list[selectors.LookupRow] = []
     if form.is_valid():
         kind, rows = selectors.lookup(user=request.user, query=form.cleaned_data["q"])
     return render(request, "alerts/lookup.html", {"form": form, "kind": kind, "rows": rows,

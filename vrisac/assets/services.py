@@ -44,7 +44,7 @@ def _text(value: Any, name: str) -> str:
 
 def clean_fields(data: dict[str, Any], aliases: Aliases) -> dict[str, Any]:
     """Check one item's fields; raises ``DomainError`` naming the field."""
-    cleaned = {name: _text(data.get(name, ""), name) for name in _LIMITS}
+    cleaned: dict[str, Any] = {name: _text(data.get(name, ""), name) for name in _LIMITS}
     for name in ("vendor", "product"):
         if not cleaned[name]:
             raise DomainError(_("This field is required."), field=name)

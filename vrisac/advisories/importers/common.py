@@ -207,7 +207,7 @@ def stream_json(fp: IO[bytes], item_prefix: str) -> Iterator[tuple[str, Any]]:
             if top_builder is not None:
                 if prefix == top_key and event in ("end_map", "end_array"):
                     top_builder.event(event, value)
-                    top[top_key] = top_builder.value
+                    top[str(top_key)] = top_builder.value
                     top_builder = None
                     top_key = None
                 else:

@@ -48,7 +48,7 @@ def with_url(url: str, kind: str, handle: Callable[[IO[bytes]], None],
     """Fetch ``url`` and hand its (un-gzipped, size-capped) body to ``handle``."""
     limit = limit_bytes(kind)
     with fetch(url, max_bytes=limit, headers=headers) as got:
-        stream = open_stream(_ChunkReader(got.chunks), name=url, limit=limit)
+        stream = open_stream(_ChunkReader(got.chunks), name=url, limit=limit)  # type: ignore[arg-type]
         handle(stream)
 
 

@@ -105,7 +105,8 @@ def test_csaf_fixed_and_vex_remove_matches(people: dict[str, Any], tmp_path: Pat
                               SAMPLES / "oasis-vex-2022-evd-uc-02-na-001.json"])
     current = {w.item_id: w for w in Warning.objects.filter(withdrawn_at__isnull=True)}
     assert set(current) == {affected.pk}
-    assert current[affected.pk].advisory.tracking_id == "BSI-2022-0001"
+    advisory = current[affected.pk].advisory
+    assert advisory is not None and advisory.tracking_id == "BSI-2022-0001"
     assert current[affected.pk].remediations[0]["category"] == "vendor_fix"
     withdrawn = Warning.objects.get(item=fixed)
     assert withdrawn.withdrawn_at is not None

@@ -77,6 +77,12 @@ class Item:
         return item
 
     @property
+    def signature(self) -> tuple[str, ...]:
+        """Everything a verdict depends on (not the organisation)."""
+        return (self.vendor, self.product, self.version, self.cpe, self.purl, self.name_key,
+                self.cpe_name_key, self.cpe_key, self.purl_key)
+
+    @property
     def keys(self) -> dict[str, set[str]]:
         return {
             "cpe_key": {self.cpe_key} - {""},
@@ -87,10 +93,32 @@ class Item:
 
 @dataclass
 class Verdict:
+    """One statement judged against one item. The sentence is built only when asked for:
+    most statements are outside the item's version and their sentences are never shown."""
+
     outcome: str
     rule: str
-    reason: str
     statement: dict[str, Any]
+    item: Item
+    version: tuple[str, str, dict[str, Any]]
+    advisory_ids: dict[int, str]
+
+    @property
+    def reason(self) -> str:
+        st = self.statement
+        how = _how(self.rule, self.item, st)
+        where = _where(st, self.advisory_ids)
+        if st["source"] == "kev":
+            return _("%(how)s (%(where)s), which names no versions") % {"how": how,
+                                                                       "where": where}
+        platform = (_("; only on %(p)s") % {"p": st["platform"]}) if st["platform"] else ""
+        sentence = f"{how} ({where}): {_version_text(*self.version[1:])}{platform}"
+        if self.outcome == NOT_AFFECTED:
+            label = _("fixed") if st["status"] == "fixed" else _("not affected")
+            return _("%(s)s, marked %(label)s") % {"s": sentence, "label": label}
+        if st["status"] == "investigating":
+            return _("%(s)s; the publisher is still investigating") % {"s": sentence}
+        return sentence
 
 
 @dataclass
@@ -122,8 +150,8 @@ def _versions_text(st: dict[str, Any]) -> str:
     return _("no versions named")
 
 
-def _rule(item: Item, st: dict[str, Any]) -> tuple[str, str] | None:
-    """(rule, how) when the statement is about this item's product, else None."""
+def _rule(item: Item, st: dict[str, Any]) -> str | None:
+    """The rule by which the statement is about this item's product, else None."""
     if st["cpe_key"] and st["cpe_key"] == item.cpe_key and item.parsed_cpe is not None:
         try:
             other = parse_cpe(st["cpe"])
@@ -135,15 +163,22 @@ def _rule(item: Item, st: dict[str, Any]) -> tuple[str, str] | None:
                 continue
             if not cpe_value_matches(getattr(other, attr), getattr(item.parsed_cpe, attr)):
                 return None
-        return "cpe", _("CPE %(item)s matches %(adv)s") % {"item": item.cpe, "adv": st["cpe"]}
+        return "cpe"
     if st["purl_key"] and st["purl_key"] == item.purl_key:
-        return "purl", _("purl %(item)s matches %(adv)s") % {"item": item.purl,
-                                                             "adv": st["purl"]}
+        return "purl"
     if st["name_key"] and st["name_key"] in (item.name_key, item.cpe_name_key):
-        return "name", _("vendor and product %(v)s %(p)s match %(av)s %(ap)s") % {
-            "v": item.vendor, "p": item.product, "av": st["vendor"] or "?",
-            "ap": st["product"] or "?"}
+        return "name"
     return None
+
+
+def _how(rule: str, item: Item, st: dict[str, Any]) -> str:
+    if rule == "cpe":
+        return _("CPE %(item)s matches %(adv)s") % {"item": item.cpe, "adv": st["cpe"]}
+    if rule == "purl":
+        return _("purl %(item)s matches %(adv)s") % {"item": item.purl, "adv": st["purl"]}
+    return _("vendor and product %(v)s %(p)s match %(av)s %(ap)s") % {
+        "v": item.vendor, "p": item.product, "av": st["vendor"] or "?",
+        "ap": st["product"] or "?"}
 
 
 def _item_version(item: Item, rule: str) -> str:
@@ -154,15 +189,28 @@ def _item_version(item: Item, rule: str) -> str:
     return (item.version or "").strip()
 
 
-def version_outcome(item: Item, st: dict[str, Any], rule: str) -> tuple[str, str]:
-    """("in" | "out" | "unknown", explanation) for the item's version against the statement."""
-    versions = _versions_text(st)
+def _version_text(code: str, params: dict[str, Any]) -> str:
+    texts = {
+        "all": _("every version is named (%(v)s)"),
+        "no_item_version": _("the inventory gives no version to compare with %(v)s"),
+        "line": _("version %(i)s lies in the %(a)s line the advisory names; check whether "
+                  "the advisory means the whole line"),
+        "no_versions": _("the statement names no versions"),
+        "uncomparable": _("version %(i)s cannot be compared with %(v)s (%(why)s)"),
+        "in": _("version %(i)s is within %(v)s"),
+        "out": _("version %(i)s is outside %(v)s"),
+    }
+    return texts[code] % params
+
+
+def version_outcome(item: Item, st: dict[str, Any], rule: str
+                    ) -> tuple[str, str, dict[str, Any]]:
+    """("in" | "out" | "unknown", explanation code, its parameters)."""
     if st["all_versions"]:
-        return "in", _("every version is named (%(v)s)") % {"v": versions}
+        return "in", "all", {"v": _versions_text(st)}
     version = _item_version(item, rule)
     if V.is_unknown(version) or version == "*":
-        return "unknown", _("the inventory gives no version to compare with %(v)s") % {
-            "v": versions}
+        return "unknown", "no_item_version", {"v": _versions_text(st)}
     scheme = item.purl_type if rule == "purl" else None
     try:
         if st["version_start"] or st["version_end"]:
@@ -176,46 +224,34 @@ def version_outcome(item: Item, st: dict[str, Any], rule: str) -> tuple[str, str
             if not inside and st["source"] == "csaf" and version.lower().startswith(
                 st["version_exact"].lower() + "."
             ):
-                return "unknown", _(
-                    "version %(i)s lies in the %(a)s line the advisory names; check whether "
-                    "the advisory means the whole line") % {"i": version, "a": st["version_exact"]}
+                return "unknown", "line", {"i": version, "a": st["version_exact"]}
         else:
-            return "unknown", _("the statement names no versions")
+            return "unknown", "no_versions", {}
     except (V.Uncomparable, V.ExpressionError) as exc:
-        return "unknown", _("version %(i)s cannot be compared with %(v)s (%(why)s)") % {
-            "i": version, "v": versions, "why": exc}
+        return "unknown", "uncomparable", {"i": version, "v": _versions_text(st),
+                                           "why": str(exc)}
     if inside:
-        return "in", _("version %(i)s is within %(v)s") % {"i": version, "v": versions}
-    return "out", _("version %(i)s is outside %(v)s") % {"i": version, "v": versions}
+        return "in", "in", {"i": version, "v": _versions_text(st)}
+    return "out", "out", {"i": version, "v": _versions_text(st)}
 
 
 def judge_statement(item: Item, st: dict[str, Any], advisory_ids: dict[int, str]
                     ) -> Verdict | None:
-    rule_how = _rule(item, st)
-    if rule_how is None:
+    rule = _rule(item, st)
+    if rule is None:
         return None
-    rule, how = rule_how
-    where = _where(st, advisory_ids)
     if st["source"] == "kev":
-        return Verdict(CHECK, rule, _(
-            "%(how)s (%(where)s), which names no versions") % {"how": how, "where": where}, st)
-    outcome, version_text = version_outcome(item, st, rule)
-    platform = (_("; only on %(p)s") % {"p": st["platform"]}) if st["platform"] else ""
-    sentence = f"{how} ({where}): {version_text}{platform}"
+        return Verdict(CHECK, rule, st, item, ("unknown", "no_versions", {}), advisory_ids)
+    version = version_outcome(item, st, rule)
+    state = version[0]
     if st["status"] in ("fixed", "not_affected"):
-        label = _("fixed") if st["status"] == "fixed" else _("not affected")
-        if outcome == "in":
-            return Verdict(NOT_AFFECTED, rule, _("%(s)s, marked %(label)s") % {
-                "s": sentence, "label": label}, st)
-        return None
+        return Verdict(NOT_AFFECTED, rule, st, item, version, advisory_ids) \
+            if state == "in" else None
     if st["status"] == "investigating":
-        return Verdict(CHECK, rule, _("%(s)s; the publisher is still investigating") % {
-            "s": sentence}, st) if outcome != "out" else None
-    if outcome == "in":
-        return Verdict(AFFECTED, rule, sentence, st)
-    if outcome == "unknown":
-        return Verdict(CHECK, rule, sentence, st)
-    return Verdict(NO_MATCH, rule, sentence, st)
+        return Verdict(CHECK, rule, st, item, version, advisory_ids) if state != "out" \
+            else None
+    outcome = {"in": AFFECTED, "unknown": CHECK, "out": NO_MATCH}[state]
+    return Verdict(outcome, rule, st, item, version, advisory_ids)
 
 
 _RULE_ORDER = {"cpe": 0, "purl": 1, "name": 2}

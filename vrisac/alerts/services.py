@@ -29,7 +29,7 @@ from .models import Warning, WarningPreference
 from .priority import Signals, prioritise
 
 KEY_CHUNK = 400
-ITEM_CHUNK = 2000
+ITEM_CHUNK = 500
 Progress = Callable[[int], None]
 Pair = tuple[int, int]
 
@@ -54,36 +54,6 @@ def _statements_for_keys(keys: dict[str, set[str]]) -> list[dict[str, Any]]:
     return list(unique.values())
 
 
-def _index(items: Iterable[Item]) -> dict[tuple[str, str], list[Item]]:
-    index: dict[tuple[str, str], list[Item]] = defaultdict(list)
-    for item in items:
-        for column, values in item.keys.items():
-            for value in values:
-                index[(column, value)].append(item)
-    return index
-
-
-def _pairs(items: list[Item], statements: list[dict[str, Any]]
-           ) -> dict[Pair, tuple[Item, list[dict[str, Any]]]]:
-    index = _index(items)
-    pairs: dict[Pair, tuple[Item, list[dict[str, Any]]]] = {}
-    for st in statements:
-        seen: set[int] = set()
-        for column in ("cpe_key", "purl_key", "name_key"):
-            value = st[column]
-            if not value:
-                continue
-            for item in index.get((column, value), ()):
-                if item.pk in seen:
-                    continue
-                seen.add(item.pk)
-                key = (item.pk, st["vulnerability_id"])
-                if key not in pairs:
-                    pairs[key] = (item, [])
-                pairs[key][1].append(st)
-    return pairs
-
-
 def _vulnerabilities(ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     out: dict[int, dict[str, Any]] = {}
     for chunk in _chunks(sorted(set(ids)), 900):
@@ -92,9 +62,10 @@ def _vulnerabilities(ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     return out
 
 
-def _advisories(ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+def _advisories(ids: Iterable[int | None]) -> dict[int, dict[str, Any]]:
     out: dict[int, dict[str, Any]] = {}
-    for chunk in _chunks(sorted(set(ids) - {None}), 900):
+    wanted = sorted(i for i in set(ids) if i is not None)
+    for chunk in _chunks(wanted, 900):
         for row in Advisory.objects.filter(pk__in=chunk).values(
             "pk", "tracking_id", "tlp", "severity", "ncsc_priority", "remediations"
         ):
@@ -102,23 +73,55 @@ def _advisories(ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     return out
 
 
-def _evaluate_pairs(pairs: dict[Pair, tuple[Item, list[dict[str, Any]]]]
-                    ) -> tuple[dict[Pair, PairResult], dict[int, dict[str, Any]],
-                               dict[int, dict[str, Any]], dict[int, Item]]:
-    vulns = _vulnerabilities(v for _i, v in pairs)
-    advisory_ids = {st["advisory_id"] for _item, sts in pairs.values() for st in sts
-                    if st["advisory_id"]}
-    advisories = _advisories(advisory_ids)
-    names = {pk: a["tracking_id"] for pk, a in advisories.items()}
-    results: dict[Pair, PairResult] = {}
-    items: dict[int, Item] = {}
-    for pair, (item, statements) in pairs.items():
-        vuln = vulns.get(pair[1])
-        if vuln is None:
-            continue
-        items[item.pk] = item
-        results[pair] = evaluate(item, statements, vuln["has_versions"], names)
-    return results, vulns, advisories, items
+class Evaluation:
+    """The outcome for every (item, vulnerability) pair in scope. Items with the same
+    signature (regions run the same products in the same versions) are judged once."""
+
+    def __init__(self, items: list[Item], statements: list[dict[str, Any]]) -> None:
+        groups: dict[tuple[str, ...], list[Item]] = {}
+        for item in items:
+            groups.setdefault(item.signature, []).append(item)
+        self.groups = list(groups.values())
+        self.group_of = {item.pk: gi for gi, group in enumerate(self.groups) for item in group}
+        self.items = {item.pk: item for item in items}
+        index: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for gi, group in enumerate(self.groups):
+            for column, values in group[0].keys.items():
+                for value in values:
+                    index[(column, value)].append(gi)
+        by_pair: dict[tuple[int, int], list[dict[str, Any]]] = {}
+        for st in statements:
+            seen: set[int] = set()
+            for column in ("cpe_key", "purl_key", "name_key"):
+                value = st[column]
+                if not value:
+                    continue
+                for gi in index.get((column, value), ()):
+                    if gi not in seen:
+                        seen.add(gi)
+                        by_pair.setdefault((gi, st["vulnerability_id"]), []).append(st)
+        self.vulns = _vulnerabilities(v for _g, v in by_pair)
+        advisory_ids = {st["advisory_id"] for sts in by_pair.values() for st in sts
+                        if st["advisory_id"]}
+        self.advisories = _advisories(advisory_ids)
+        names = {pk: a["tracking_id"] for pk, a in self.advisories.items()}
+        self.by_group: dict[tuple[int, int], PairResult] = {}
+        for (gi, vid), sts in by_pair.items():
+            vuln = self.vulns.get(vid)
+            if vuln is not None:
+                self.by_group[(gi, vid)] = evaluate(self.groups[gi][0], sts,
+                                                    vuln["has_versions"], names)
+        self.pairs = len(by_pair)
+
+    def affected(self) -> Iterable[tuple[Pair, PairResult]]:
+        for (gi, vid), result in self.by_group.items():
+            if result.outcome == AFFECTED:
+                for item in self.groups[gi]:
+                    yield (item.pk, vid), result
+
+    def result(self, pair: Pair) -> PairResult | None:
+        gi = self.group_of.get(pair[0])
+        return None if gi is None else self.by_group.get((gi, pair[1]))
 
 
 def _desired(result: PairResult, item: Item, vuln: dict[str, Any],
@@ -168,19 +171,21 @@ _COMPARED = ("priority", "priority_rank", "confidence", "match_reasons", "priori
              "remediations", "tlp", "advisory_id")
 
 
-def _reconcile(results: dict[Pair, PairResult], vulns: dict[int, dict[str, Any]],
-               advisories: dict[int, dict[str, Any]], items: dict[int, Item],
-               existing: Iterable[Warning], stats: dict[str, int]) -> list[int]:
+def _reconcile(evaluation: Evaluation, existing: Iterable[Warning], stats: dict[str, int]
+               ) -> list[int]:
     """Create, update, re-open and withdraw warnings; returns the ids of new ones."""
     now = timezone.now()
     current = {(w.item_id, w.vulnerability_id): w for w in existing}
     creates: list[Warning] = []
     updates: list[Warning] = []
-    for pair, result in results.items():
-        if result.outcome != AFFECTED:
-            continue
-        item = items[pair[0]]
-        desired = _desired(result, item, vulns[pair[1]], advisories)
+    desired_cache: dict[tuple[int, int, int], dict[str, Any]] = {}
+    for pair, result in evaluation.affected():
+        item = evaluation.items[pair[0]]
+        key = (evaluation.group_of[item.pk], pair[1], id(result))
+        desired = desired_cache.get(key)
+        if desired is None:
+            desired = desired_cache[key] = _desired(result, item, evaluation.vulns[pair[1]],
+                                                    evaluation.advisories)
         warning = current.pop(pair, None)
         if warning is None:
             creates.append(Warning(organisation_id=item.organisation_id, item_id=item.pk,
@@ -197,7 +202,7 @@ def _reconcile(results: dict[Pair, PairResult], vulns: dict[int, dict[str, Any]]
     for pair, warning in current.items():
         if warning.withdrawn_at is not None:
             continue
-        gone = results.get(pair)
+        gone = evaluation.result(pair)
         warning.withdrawn_at = now
         warning.updated_at = now
         if gone is not None and gone.reasons:
@@ -259,11 +264,10 @@ def rematch_vulnerabilities(vulnerability_ids: Iterable[int], *,
                 names = sorted(keys["name_key"])
                 condition |= Q(name_key__in=names) | Q(cpe_name_key__in=names)
             items = _items(InventoryItem.objects.filter(condition)) if statements else []
-            pairs = _pairs(items, statements)
-            stats["pairs"] += len(pairs)
-            results, vulns, advisories, item_map = _evaluate_pairs(pairs)
+            evaluation = Evaluation(items, statements)
+            stats["pairs"] += evaluation.pairs
             existing = Warning.objects.filter(vulnerability_id__in=chunk).select_for_update()
-            created += _reconcile(results, vulns, advisories, item_map, existing, stats)
+            created += _reconcile(evaluation, existing, stats)
             _audit_rematch("vulnerabilities", len(chunk), stats)
         if progress:
             progress(len(chunk))
@@ -271,10 +275,10 @@ def rematch_vulnerabilities(vulnerability_ids: Iterable[int], *,
     return stats
 
 
-def rematch_items(item_ids: Iterable[int], *, progress: Progress | None = None
-                  ) -> dict[str, int]:
+def rematch_items(item_ids: Iterable[int], *, progress: Progress | None = None,
+                  ordered: bool = False) -> dict[str, int]:
     """Match changed inventory items against every statement that names their products."""
-    ids = sorted(set(item_ids))
+    ids = list(dict.fromkeys(item_ids)) if ordered else sorted(set(item_ids))
     stats = {"created": 0, "updated": 0, "withdrawn": 0, "pairs": 0}
     created: list[int] = []
     for chunk in _chunks(ids, ITEM_CHUNK):
@@ -285,11 +289,10 @@ def rematch_items(item_ids: Iterable[int], *, progress: Progress | None = None
                 for column, values in item.keys.items():
                     keys[column] |= values
             statements = _statements_for_keys(keys)
-            pairs = _pairs(items, statements)
-            stats["pairs"] += len(pairs)
-            results, vulns, advisories, item_map = _evaluate_pairs(pairs)
+            evaluation = Evaluation(items, statements)
+            stats["pairs"] += evaluation.pairs
             existing = Warning.objects.filter(item_id__in=chunk).select_for_update()
-            created += _reconcile(results, vulns, advisories, item_map, existing, stats)
+            created += _reconcile(evaluation, existing, stats)
             _audit_rematch("items", len(chunk), stats)
         if progress:
             progress(len(chunk))
@@ -298,8 +301,9 @@ def rematch_items(item_ids: Iterable[int], *, progress: Progress | None = None
 
 
 def rematch_all(*, progress: Progress | None = None) -> dict[str, int]:
-    ids = list(InventoryItem.objects.order_by("pk").values_list("pk", flat=True))
-    return rematch_items(ids, progress=progress)
+    """Every item, in chunks of items that run the same products (few statements each)."""
+    ids = list(InventoryItem.objects.order_by("name_key", "pk").values_list("pk", flat=True))
+    return rematch_items(ids, progress=progress, ordered=True)
 
 
 def rekey_all(*, progress: Progress | None = None) -> dict[str, int]:

@@ -31,7 +31,7 @@ def configured(kind: str) -> list[str]:
 def run_import(ctx: JobContext, kind: str, locations: list[str] | None = None
                ) -> dict[str, Any]:
     from vrisac.alerts.models import Warning
-    from vrisac.alerts.services import rematch_all, rematch_vulnerabilities
+    from vrisac.alerts.services import rematch_all, rematch_vulnerabilities, reprioritise
 
     if not locations:
         locations = configured(kind)
@@ -46,11 +46,13 @@ def run_import(ctx: JobContext, kind: str, locations: list[str] | None = None
             f"{report.unchanged} unchanged, {len(report.skipped)} skipped")
     changed = report.changed_vulnerabilities
     if kind == "epss":
-        # EPSS changes priorities, never matches: only vulnerabilities with warnings.
-        with_warnings = set(Warning.objects.values_list("vulnerability_id", flat=True)
-                            .distinct())
+        # EPSS changes priorities, never matches: only the warnings of changed scores.
+        with_warnings = set(Warning.objects.filter(withdrawn_at__isnull=True)
+                            .values_list("vulnerability_id", flat=True).distinct())
         changed = changed & with_warnings
-    if len(changed) > FULL_REMATCH_ABOVE:
+        ctx.log(f"re-prioritising the warnings of {len(changed)} vulnerabilities")
+        stats = reprioritise(changed, progress=ctx.advance)
+    elif len(changed) > FULL_REMATCH_ABOVE:
         ctx.log(f"re-matching every inventory item ({len(changed)} vulnerabilities changed)")
         stats = rematch_all(progress=ctx.advance)
     else:

@@ -18,7 +18,7 @@ The rules, in order:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -121,13 +121,30 @@ class Verdict:
         return sentence
 
 
-@dataclass
 class PairResult:
-    outcome: str
-    confidence: str
-    reasons: list[str]
-    deciding: dict[str, Any] | None
-    statements: list[dict[str, Any]] = field(default_factory=list)
+    """The outcome of one (item, vulnerability) pair; its sentences are built on demand."""
+
+    def __init__(self, outcome: str, confidence: str, verdicts: list[Verdict],
+                 extra: str = "", deciding: dict[str, Any] | None = None,
+                 statements: list[dict[str, Any]] | None = None,
+                 fixed_reasons: list[str] | None = None) -> None:
+        self.outcome = outcome
+        self.confidence = confidence
+        self.verdicts = verdicts
+        self.extra = extra
+        self.deciding = deciding if deciding is not None else (
+            verdicts[0].statement if verdicts else None)
+        self.statements = statements or []
+        self._fixed = fixed_reasons
+
+    @property
+    def reasons(self) -> list[str]:
+        if self._fixed is not None:
+            return self._fixed
+        out = [v.reason for v in self.verdicts]
+        if self.extra:
+            out.append(self.extra)
+        return out
 
 
 def _where(st: dict[str, Any], advisory_ids: dict[int, str]) -> str:
@@ -190,17 +207,20 @@ def _item_version(item: Item, rule: str) -> str:
 
 
 def _version_text(code: str, params: dict[str, Any]) -> str:
-    texts = {
-        "all": _("every version is named (%(v)s)"),
-        "no_item_version": _("the inventory gives no version to compare with %(v)s"),
-        "line": _("version %(i)s lies in the %(a)s line the advisory names; check whether "
-                  "the advisory means the whole line"),
-        "no_versions": _("the statement names no versions"),
-        "uncomparable": _("version %(i)s cannot be compared with %(v)s (%(why)s)"),
-        "in": _("version %(i)s is within %(v)s"),
-        "out": _("version %(i)s is outside %(v)s"),
-    }
-    return texts[code] % params
+    if code == "all":
+        return _("every version is named (%(v)s)") % params
+    if code == "no_item_version":
+        return _("the inventory gives no version to compare with %(v)s") % params
+    if code == "line":
+        return _("version %(i)s lies in the %(a)s line the advisory names; check whether "
+                 "the advisory means the whole line") % params
+    if code == "no_versions":
+        return _("the statement names no versions")
+    if code == "uncomparable":
+        return _("version %(i)s cannot be compared with %(v)s (%(why)s)") % params
+    if code == "in":
+        return _("version %(i)s is within %(v)s") % params
+    return _("version %(i)s is outside %(v)s") % params
 
 
 def version_outcome(item: Item, st: dict[str, Any], rule: str
@@ -263,42 +283,41 @@ def _best(verdicts: list[Verdict]) -> Verdict:
                                            _SOURCE_ORDER.get(v.statement["source"], 9)))[0]
 
 
-def combine(verdicts: list[Verdict], has_versions: bool) -> PairResult:
+def combine(verdicts: list[Verdict], has_versions: bool,
+            statements: list[dict[str, Any]] | None = None) -> PairResult:
     """All verdicts of one (item, vulnerability) pair into one outcome with its reasons."""
+    statements = statements if statements is not None else [v.statement for v in verdicts]
     removals = [v for v in verdicts if v.outcome == NOT_AFFECTED]
-    statements = [v.statement for v in verdicts]
     if removals:
-        best = _best(removals)
-        return PairResult(NOT_AFFECTED, "", [best.reason], best.statement, statements)
+        return PairResult(NOT_AFFECTED, "", [_best(removals)], statements=statements)
     versioned = [v for v in verdicts if v.statement["source"] != "kev"]
     affected = [v for v in versioned if v.outcome == AFFECTED]
     if affected:
-        best = _best(affected)
-        return PairResult(AFFECTED, "confirmed", [best.reason], best.statement, statements)
+        return PairResult(AFFECTED, "confirmed", [_best(affected)], statements=statements)
     checks = [v for v in versioned if v.outcome == CHECK]
     if checks:
-        best = _best(checks)
-        return PairResult(AFFECTED, "check", [best.reason, _(
-            "Check this: the version could not be confirmed.")], best.statement, statements)
+        return PairResult(AFFECTED, "check", [_best(checks)], _(
+            "Check this: the version could not be confirmed."), statements=statements)
     kev = [v for v in verdicts if v.statement["source"] == "kev"]
     if kev and not has_versions:
-        return PairResult(AFFECTED, "check", [kev[0].reason, _(
-            "Check this: no NVD, CVE 5 or CSAF record gives the affected versions yet.")],
-            kev[0].statement, statements)
+        return PairResult(AFFECTED, "check", [kev[0]], _(
+            "Check this: no NVD, CVE 5 or CSAF record gives the affected versions yet."),
+            statements=statements)
     if versioned:
         best = _best(versioned)
-        ordered = [best, *[v for v in versioned if v is not best]]
-        return PairResult(NO_MATCH, "", [v.reason for v in ordered[:5]], best.statement,
-                          statements)
+        ordered = [best, *[v for v in versioned if v is not best]][:5]
+        return PairResult(NO_MATCH, "", ordered, statements=statements)
     if kev:
-        return PairResult(NO_MATCH, "", [_(
-            "Only CISA KEV names this product, and the NVD, CVE 5 or CSAF records that give "
-            "versions for this vulnerability do not name it.")], kev[0].statement, statements)
-    return PairResult(NO_MATCH, "", [], None, statements)
+        return PairResult(NO_MATCH, "", [], deciding=kev[0].statement, statements=statements,
+                          fixed_reasons=[_(
+                              "Only CISA KEV names this product, and the NVD, CVE 5 or CSAF "
+                              "records that give versions for this vulnerability do not name "
+                              "it.")])
+    return PairResult(NO_MATCH, "", [], statements=statements)
 
 
 def evaluate(item: Item, statements: list[dict[str, Any]], has_versions: bool,
              advisory_ids: dict[int, str]) -> PairResult:
     verdicts = [v for st in statements
                 if (v := judge_statement(item, st, advisory_ids)) is not None]
-    return combine(verdicts, has_versions)
+    return combine(verdicts, has_versions, statements)

@@ -58,6 +58,8 @@ class Warning(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=Status.choices,
                               default=Status.NEW)
     justification = models.TextField(_("justification"), max_length=2000, blank=True)
+    #: A hash of what the matcher last wrote: re-matching rewrites only what changed.
+    digest = models.CharField(max_length=32, blank=True, editable=False)
     #: Set when the match no longer holds (a fix was announced, the item changed).
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -8,15 +8,19 @@ the statements its keys name. Nothing compares every advisory with every item.
 
 from __future__ import annotations
 
+import hashlib
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from django.db import transaction
+import orjson
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vrisac.advisories import versions as V
 from vrisac.advisories.models import Advisory, AffectedProduct, Vulnerability
 from vrisac.assets.models import InventoryItem
 from vrisac.core.audit import audit_record
@@ -73,6 +77,40 @@ def _advisories(ids: Iterable[int | None]) -> dict[int, dict[str, Any]]:
     return out
 
 
+def _major(version: str) -> int | None:
+    """The first number of a version, when the version starts with one."""
+    first = V.tokens(version or "")[:1]
+    return int(first[0][1]) if first and first[0][0] == 0 else None
+
+
+class _Ladder:
+    """The statements of one key, ordered by the first number of their highest affected
+    version, so an item skips those that end below its own major version: those can only
+    be "outside". Statements without such a bound (start-only ranges, expressions, all
+    versions, package URLs with their own version schemes, fixed and not-affected
+    statements) are always judged."""
+
+    ALWAYS = 1 << 62
+
+    def __init__(self, statements: list[dict[str, Any]]) -> None:
+        keyed = sorted(((self._bound(st), st) for st in statements), key=lambda p: p[0])
+        self.bounds = [b for b, _st in keyed]
+        self.statements = [st for _b, st in keyed]
+
+    @classmethod
+    def _bound(cls, st: dict[str, Any]) -> int:
+        if st["status"] != "affected" or st["purl_key"] or st["all_versions"]:
+            return cls.ALWAYS
+        top = st["version_end"] or (st["version_exact"] if not st["version_start"] else "")
+        major = _major(top) if top else None
+        return cls.ALWAYS if major is None else major
+
+    def candidates(self, major: int | None) -> list[dict[str, Any]]:
+        if major is None:
+            return self.statements
+        return self.statements[bisect_left(self.bounds, major):]
+
+
 class Evaluation:
     """The outcome for every (item, vulnerability) pair in scope. Items with the same
     signature (regions run the same products in the same versions) are judged once."""
@@ -84,22 +122,30 @@ class Evaluation:
         self.groups = list(groups.values())
         self.group_of = {item.pk: gi for gi, group in enumerate(self.groups) for item in group}
         self.items = {item.pk: item for item in items}
-        index: dict[tuple[str, str], list[int]] = defaultdict(list)
+        by_key: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        for st in statements:
+            for column in ("cpe_key", "purl_key", "name_key"):
+                if st[column]:
+                    by_key[(column, st[column])].append(st)
+        ladders = {key: _Ladder(sts) for key, sts in by_key.items()}
+        by_pair: dict[tuple[int, int], list[dict[str, Any]]] = {}
         for gi, group in enumerate(self.groups):
+            major = _major(group[0].version)
+            cpe = group[0].parsed_cpe
+            if cpe is not None and cpe.version not in ("*", "-") and _major(
+                cpe.version.replace("\\", "")
+            ) != major:
+                major = None
+            seen: set[int] = set()
             for column, values in group[0].keys.items():
                 for value in values:
-                    index[(column, value)].append(gi)
-        by_pair: dict[tuple[int, int], list[dict[str, Any]]] = {}
-        for st in statements:
-            seen: set[int] = set()
-            for column in ("cpe_key", "purl_key", "name_key"):
-                value = st[column]
-                if not value:
-                    continue
-                for gi in index.get((column, value), ()):
-                    if gi not in seen:
-                        seen.add(gi)
-                        by_pair.setdefault((gi, st["vulnerability_id"]), []).append(st)
+                    ladder = ladders.get((column, value))
+                    if ladder is None:
+                        continue
+                    for st in ladder.candidates(major):
+                        if st["pk"] not in seen:
+                            seen.add(st["pk"])
+                            by_pair.setdefault((gi, st["vulnerability_id"]), []).append(st)
         self.vulns = _vulnerabilities(v for _g, v in by_pair)
         advisory_ids = {st["advisory_id"] for sts in by_pair.values() for st in sts
                         if st["advisory_id"]}
@@ -171,50 +217,67 @@ _COMPARED = ("priority", "priority_rank", "confidence", "match_reasons", "priori
              "remediations", "tlp", "advisory_id")
 
 
-def _reconcile(evaluation: Evaluation, existing: Iterable[Warning], stats: dict[str, int]
-               ) -> list[int]:
-    """Create, update, re-open and withdraw warnings; returns the ids of new ones."""
+def _update_rows(rows: list[Warning], fields: list[str]) -> None:
+    """``UPDATE ... WHERE id = %s`` with executemany: ``bulk_update`` builds one CASE per
+    field and row, which costs seconds per thousand rows."""
+    if not rows:
+        return
+    meta = Warning._meta
+    columns: list[Any] = [meta.get_field(name) for name in fields]
+    # Only the model's own table and column names go into the text; values are parameters.
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(c.column)} = %s" for c in columns)
+    table, key = quote(meta.db_table), quote(str(meta.pk.column))
+    sql = f"UPDATE {table} SET {assignments} WHERE {key} = %s"  # noqa: S608
+    params = [
+        [c.get_db_prep_save(getattr(row, c.attname), connection) for c in columns] + [row.pk]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def _digest(desired: dict[str, Any]) -> str:
+    return hashlib.sha256(orjson.dumps(desired, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32]
+
+
+def _reconcile(evaluation: Evaluation, existing: Any, stats: dict[str, int]) -> list[int]:
+    """Create, update, re-open and withdraw warnings; returns the ids of new ones.
+    ``existing``: the warnings in scope, as a queryset (read as compact rows)."""
     now = timezone.now()
-    current = {(w.item_id, w.vulnerability_id): w for w in existing}
+    current = {
+        (item_id, vuln_id): (pk, digest, withdrawn)
+        for pk, item_id, vuln_id, digest, withdrawn in existing.values_list(
+            "pk", "item_id", "vulnerability_id", "digest", "withdrawn_at")
+    }
     creates: list[Warning] = []
     updates: list[Warning] = []
-    desired_cache: dict[tuple[int, int, int], dict[str, Any]] = {}
+    desired_cache: dict[tuple[int, int, int], tuple[dict[str, Any], str]] = {}
     for pair, result in evaluation.affected():
         item = evaluation.items[pair[0]]
         key = (evaluation.group_of[item.pk], pair[1], id(result))
-        desired = desired_cache.get(key)
-        if desired is None:
-            desired = desired_cache[key] = _desired(result, item, evaluation.vulns[pair[1]],
-                                                    evaluation.advisories)
-        warning = current.pop(pair, None)
-        if warning is None:
+        cached = desired_cache.get(key)
+        if cached is None:
+            desired = _desired(result, item, evaluation.vulns[pair[1]], evaluation.advisories)
+            cached = desired_cache[key] = (desired, _digest(desired))
+        desired, digest = cached
+        found = current.pop(pair, None)
+        if found is None:
             creates.append(Warning(organisation_id=item.organisation_id, item_id=item.pk,
-                                   vulnerability_id=pair[1], **desired))
-            continue
-        changed = any(getattr(warning, f) != desired[f] for f in _COMPARED)
-        if changed or warning.withdrawn_at is not None:
-            for field_name, value in desired.items():
-                setattr(warning, field_name, value)
-            warning.withdrawn_at = None
-            warning.updated_at = now
-            updates.append(warning)
+                                   vulnerability_id=pair[1], digest=digest, **desired))
+        elif found[1] != digest or found[2] is not None:
+            updates.append(Warning(pk=found[0], digest=digest, withdrawn_at=None,
+                                   updated_at=now, **desired))
+    gone_pairs = {pk: pair for pair, (pk, _d, withdrawn) in current.items() if withdrawn is None}
     withdrawals: list[Warning] = []
-    for pair, warning in current.items():
-        if warning.withdrawn_at is not None:
-            continue
-        gone = evaluation.result(pair)
-        warning.withdrawn_at = now
-        warning.updated_at = now
-        if gone is not None and gone.reasons:
-            warning.match_reasons = [*gone.reasons, _("No longer matched.")]
-        else:
-            warning.match_reasons = [*warning.match_reasons, _("No longer matched.")]
-        withdrawals.append(warning)
+    for warning in Warning.objects.filter(pk__in=list(gone_pairs)).only("pk", "match_reasons"):
+        gone = evaluation.result(gone_pairs[warning.pk])
+        reasons = gone.reasons if gone is not None and gone.reasons else warning.match_reasons
+        withdrawals.append(Warning(pk=warning.pk, withdrawn_at=now, updated_at=now,
+                                   match_reasons=[*reasons, _("No longer matched.")]))
     created = Warning.objects.bulk_create(creates, batch_size=500)
-    Warning.objects.bulk_update(updates, [*_COMPARED, "withdrawn_at", "updated_at"],
-                                batch_size=500)
-    Warning.objects.bulk_update(withdrawals, ["withdrawn_at", "updated_at", "match_reasons"],
-                                batch_size=500)
+    _update_rows(updates, [*_COMPARED, "digest", "withdrawn_at", "updated_at"])
+    _update_rows(withdrawals, ["withdrawn_at", "updated_at", "match_reasons"])
     stats["created"] += len(created)
     stats["updated"] += len(updates)
     stats["withdrawn"] += len(withdrawals)
@@ -297,6 +360,47 @@ def rematch_items(item_ids: Iterable[int], *, progress: Progress | None = None,
         if progress:
             progress(len(chunk))
     _notify(created)
+    return stats
+
+
+def reprioritise(vulnerability_ids: Iterable[int], *, progress: Progress | None = None
+                 ) -> dict[str, int]:
+    """Scores changed (EPSS), matches did not: recompute the priority of the current
+    warnings of these vulnerabilities without judging any statement again."""
+    ids = sorted(set(vulnerability_ids))
+    stats = {"created": 0, "updated": 0, "withdrawn": 0, "pairs": 0}
+    for chunk in _chunks(ids, 2000):
+        with transaction.atomic():
+            vulns = _vulnerabilities(chunk)
+            warnings = list(Warning.objects.select_for_update().filter(
+                vulnerability_id__in=chunk, withdrawn_at__isnull=True
+            ).select_related("item", "advisory"))
+            stats["pairs"] += len(warnings)
+            updates = []
+            for w in warnings:
+                vuln = vulns[w.vulnerability_id]
+                priority, rank, reasons = prioritise(Signals(
+                    cvss4_score=vuln["cvss4_score"], cvss4_vector=vuln["cvss4_vector"],
+                    cvss3_score=vuln["cvss3_score"], cvss3_vector=vuln["cvss3_vector"],
+                    advisory_severity=w.advisory.severity if w.advisory else "",
+                    kev_added=vuln["kev_added"], kev_ransomware=vuln["kev_ransomware"],
+                    ssvc_exploitation=vuln["ssvc_exploitation"], epss=vuln["epss"],
+                    epss_percentile=vuln["epss_percentile"],
+                    ncsc_priority=w.advisory.ncsc_priority if w.advisory else "",
+                    internet_facing=w.item.internet_facing, criticality=w.item.criticality))
+                if (priority, rank, reasons) == (w.priority, w.priority_rank,
+                                                 w.priority_reasons):
+                    continue
+                w.priority, w.priority_rank, w.priority_reasons = priority, rank, reasons
+                w.digest = _digest({f: getattr(w, f) for f in _COMPARED})
+                w.updated_at = timezone.now()
+                updates.append(w)
+            _update_rows(updates, ["priority", "priority_rank", "priority_reasons", "digest",
+                                   "updated_at"])
+            stats["updated"] += len(updates)
+            _audit_rematch("priorities", len(chunk), stats)
+        if progress:
+            progress(len(chunk))
     return stats
 
 

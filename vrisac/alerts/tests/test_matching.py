@@ -168,3 +168,23 @@ def test_changed_inventory_item_rematches(people: dict[str, Any], tmp_path: Path
                     "*:*:*:*:*:*:*")
     match_items(item)
     assert Warning.objects.get().withdrawn_at is not None
+
+
+def test_epss_change_reprioritises_without_rematching(people: dict[str, Any],
+                                                      tmp_path: Path) -> None:
+    from vrisac.core.jobs import job_run
+
+    user = people["utrecht"]
+    add_item(user, vendor="Cisco", product="IOS", version="12.2(55)SE3", internet_facing=True)
+    import_and_match("nvd", [nvd_page(tmp_path, [nvd_cve("CVE-2018-0171", [
+        {"vulnerable": True, "criteria": "cpe:2.3:o:cisco:ios:*:*:*:*:*:*:*:*",
+         "versionEndExcluding": "12.2(55)SE12"}], vector=CRITICAL)])])
+    before = Warning.objects.get()
+    assert before.priority == "hoog"
+    epss = tmp_path / "epss.csv"
+    epss.write_text("cve,epss,percentile\nCVE-2018-0171,0.97,0.999\n")
+    row = job_run("advisories.import_epss", arguments={"locations": [str(epss)]})
+    assert row.result["rematch"]["updated"] == 1
+    after = Warning.objects.get()
+    assert after.priority == "kritiek" and any("EPSS 0.97" in r for r in after.priority_reasons)
+    assert after.match_reasons == before.match_reasons

@@ -1,0 +1,37 @@
+"""The Dutch catalogues of the warnings apps are complete, and the pages speak Dutch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from babel.messages.pofile import read_po
+from django.urls import reverse
+
+from vrisac.core.testing import client_for
+
+APPS = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("app", ["advisories", "assets", "alerts"])
+def test_catalogue_is_complete(app: str) -> None:
+    with (APPS / app / "locale" / "nl" / "LC_MESSAGES" / "django.po").open("rb") as fh:
+        catalogue = read_po(fh, locale="nl")
+    assert len(catalogue) > 50
+    for message in catalogue:
+        if not message.id:
+            continue
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        assert all(strings), f"{app}: untranslated {message.id!r}"
+        assert not message.fuzzy, f"{app}: fuzzy {message.id!r}"
+
+
+@pytest.mark.django_db
+def test_pages_are_dutch_by_default_and_english_on_request(people: dict[str, Any]) -> None:
+    client = client_for(people["utrecht"])
+    assert "Onze waarschuwingen" in client.get(reverse("alerts:index")).content.decode()
+    assert "Onze inventaris" in client.get(reverse("assets:list")).content.decode()
+    client.cookies["vrisac_language"] = "en"
+    english = client.get(reverse("alerts:index"))
+    assert "Our warnings" in english.content.decode()

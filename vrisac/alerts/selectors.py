@@ -125,10 +125,10 @@ def vulnerability_overview(*, user: Any, limit: int = 100) -> list[dict[str, Any
     ]
     ids = [r["vulnerability_id"] for r in rows]
     products: dict[int, set[str]] = {}
-    for vid, name_key in _open().filter(vulnerability_id__in=ids).values_list(
-        "vulnerability_id", "item__name_key"
+    for vid, vendor, product in _open().filter(vulnerability_id__in=ids).values_list(
+        "vulnerability_id", "item__vendor", "item__product"
     ).distinct():
-        products.setdefault(vid, set()).add(name_key.replace(":", " "))
+        products.setdefault(vid, set()).add(f"{vendor} {product}")
     for row in rows:
         row["priority"] = str(PRIORITY_ORDER[row["top"]])
         row["products"] = sorted(products.get(row["vulnerability_id"], ()))[:5]

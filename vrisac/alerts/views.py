@@ -109,8 +109,12 @@ def overview(request: AuthenticatedRequest) -> HttpResponse:
         rows = selectors.vulnerability_overview(user=request.user)
     except NotFound:
         raise Http404 from None
+    stats = selectors.warning_statistics()
+    median = stats["median_seconds_to_acknowledge"]
     return render(request, "alerts/overview.html", {
-        "rows": rows, "stats": selectors.warning_statistics(),
+        "rows": rows, "stats": stats,
+        "by_priority": [(label, stats["by_priority"][value]) for value, label in Priority.choices],
+        "median_hours": None if median is None else median / 3600,
         "can_report": viewer_for(request.user).is_coordinator,
     })
 

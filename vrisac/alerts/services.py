@@ -372,7 +372,7 @@ def reprioritise(vulnerability_ids: Iterable[int], *, progress: Progress | None 
     for chunk in _chunks(ids, 2000):
         with transaction.atomic():
             vulns = _vulnerabilities(chunk)
-            warnings = list(Warning.objects.select_for_update().filter(
+            warnings = list(Warning.objects.select_for_update(of=("self",)).filter(
                 vulnerability_id__in=chunk, withdrawn_at__isnull=True
             ).select_related("item", "advisory"))
             stats["pairs"] += len(warnings)

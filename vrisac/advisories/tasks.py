@@ -42,6 +42,8 @@ def run_import(ctx: JobContext, kind: str, locations: list[str] | None = None
     report = import_sources(kind, locations, progress=ctx.advance, log=ctx.log)
     for skipped in report.skipped[:500]:
         ctx.log(f"skipped {skipped}")
+    for ignored in report.ignored[:100]:
+        ctx.log(f"ignored {ignored}")
     ctx.log(f"{kind}: {report.read} read, {report.created} new, {report.updated} updated, "
             f"{report.unchanged} unchanged, {len(report.skipped)} skipped")
     changed = report.changed_vulnerabilities

@@ -303,6 +303,17 @@ def _audit_rematch(scope: str, count: int, stats: dict[str, int]) -> None:
                      details={"scope": scope, "count": count, **stats})
 
 
+def _apply(items: list[Item], statements: list[dict[str, Any]], existing: Any, scope: str,
+           count: int, stats: dict[str, int]) -> list[int]:
+    """Judge, then write what changed for the warnings in scope (inside the caller's
+    transaction); one audit row for the batch."""
+    evaluation = Evaluation(items, statements)
+    stats["pairs"] += evaluation.pairs
+    created = _reconcile(evaluation, existing.select_for_update(), stats)
+    _audit_rematch(scope, count, stats)
+    return created
+
+
 def rematch_vulnerabilities(vulnerability_ids: Iterable[int], *,
                             progress: Progress | None = None) -> dict[str, int]:
     """Match changed vulnerabilities against every inventory that names their products."""
@@ -327,11 +338,8 @@ def rematch_vulnerabilities(vulnerability_ids: Iterable[int], *,
                 names = sorted(keys["name_key"])
                 condition |= Q(name_key__in=names) | Q(cpe_name_key__in=names)
             items = _items(InventoryItem.objects.filter(condition)) if statements else []
-            evaluation = Evaluation(items, statements)
-            stats["pairs"] += evaluation.pairs
-            existing = Warning.objects.filter(vulnerability_id__in=chunk).select_for_update()
-            created += _reconcile(evaluation, existing, stats)
-            _audit_rematch("vulnerabilities", len(chunk), stats)
+            created += _apply(items, statements, Warning.objects.filter(
+                vulnerability_id__in=chunk), "vulnerabilities", len(chunk), stats)
         if progress:
             progress(len(chunk))
     _notify(created)
@@ -351,12 +359,9 @@ def rematch_items(item_ids: Iterable[int], *, progress: Progress | None = None,
             for item in items:
                 for column, values in item.keys.items():
                     keys[column] |= values
-            statements = _statements_for_keys(keys)
-            evaluation = Evaluation(items, statements)
-            stats["pairs"] += evaluation.pairs
-            existing = Warning.objects.filter(item_id__in=chunk).select_for_update()
-            created += _reconcile(evaluation, existing, stats)
-            _audit_rematch("items", len(chunk), stats)
+            created += _apply(items, _statements_for_keys(keys),
+                              Warning.objects.filter(item_id__in=chunk), "items", len(chunk),
+                              stats)
         if progress:
             progress(len(chunk))
     _notify(created)

@@ -75,9 +75,14 @@ class ImportReport:
     changed_vulnerabilities: set[int] = field(default_factory=set)
     changed_advisories: set[int] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
+    #: Fields read past (unknown to the format): the record itself was imported.
+    ignored: list[Skipped] = field(default_factory=list)
 
     def skip(self, file: str, record: str, field_: str, reason: str) -> None:
         self.skipped.append(Skipped(file, record, field_, reason))
+
+    def ignore(self, file: str, record: str, field_: str, reason: str) -> None:
+        self.ignored.append(Skipped(file, record, field_, reason))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -85,6 +90,7 @@ class ImportReport:
             "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
             "skipped": [s.as_dict() for s in self.skipped[:1000]],
             "skipped_count": len(self.skipped),
+            "ignored": [s.as_dict() for s in self.ignored[:200]],
             "changed_vulnerabilities": len(self.changed_vulnerabilities),
             "changed_advisories": len(self.changed_advisories),
             "notes": self.notes,

@@ -109,6 +109,39 @@ def validate(document: Any) -> None:
                                         f"{first.message[:200]}{more}")
 
 
+def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    ref = node.get("$ref", "")
+    while ref.startswith("#/"):
+        target: Any = schema
+        for part in ref[2:].split("/"):
+            target = target[part]
+        node = target
+        ref = node.get("$ref", "")
+    return node
+
+
+def unknown_fields(document: Any, limit: int = 20) -> list[str]:
+    """Members the CSAF 2.0 schema does not define (it allows them): their paths, so the
+    report can say they were ignored."""
+    schema = validator().schema
+    found: list[str] = []
+    stack: list[tuple[Any, dict[str, Any], str]] = [(document, schema, "")]
+    while stack and len(found) < limit:
+        value, node, path = stack.pop()
+        node = _resolve(schema, node)
+        if isinstance(value, dict) and "properties" in node:
+            for key, child in value.items():
+                where = f"{path}.{key}" if path else key
+                if key not in node["properties"]:
+                    found.append(where)
+                else:
+                    stack.append((child, node["properties"][key], where))
+        elif isinstance(value, list) and isinstance(node.get("items"), dict):
+            for i, child in enumerate(value):
+                stack.append((child, node["items"], f"{path}[{i}]"))
+    return sorted(found)
+
+
 @dataclass
 class ProductInfo:
     product_id: str
@@ -482,6 +515,8 @@ def import_bytes(data: bytes, name: str, report: ImportReport, aliases: Aliases,
     record = str(tracking.get("id") or "(document)")[:200]
     try:
         parsed = parse_document(document, aliases)
+        for where in unknown_fields(document):
+            report.ignore(name, record, where, "not a CSAF 2.0 field; ignored")
         return store(parsed, digest=hashlib.sha256(data).hexdigest(),
                      source_url=source_url or name, report=report)
     except RecordError as exc:

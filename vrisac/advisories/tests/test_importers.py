@@ -148,13 +148,24 @@ def test_csaf_schema_invalid_and_oversized(samples: Path, tmp_path: Path, settin
     document["vulnerabilities"][0]["scores"][0]["cvss_v3"]["attackVector"] = "SPACE"
     invalid = tmp_path / "invalid.json"
     invalid.write_text(json.dumps(document))
+    unknown = json.loads((samples / "oasis-example-bsi-2022-0001.json").read_text())
+    unknown["document"]["tracking"]["surprise"] = "unknown field"
+    (tmp_path / "unknown.json").write_text(json.dumps(unknown))
+    truncated = tmp_path / "truncated.json"
+    truncated.write_text((samples / "oasis-example-bsi-2022-0001.json").read_text()[:900])
     settings.VRISAC_IMPORT_MAX_MB = {"csaf": 1}
     huge = tmp_path / "huge.json"
     with huge.open("w") as fh:
         fh.write('{"document": {"title": "' + "x" * (2 * 1024 * 1024) + '"}}')
-    report = import_sources("csaf", [str(invalid), str(huge)])
+    report = import_sources("csaf", [str(invalid), str(huge), str(truncated)])
     assert Advisory.objects.count() == 0
     by_file = {Path(s.file).name: s for s in report.skipped}
+    assert "not valid JSON" in by_file["truncated.json"].reason
+    # CSAF allows members it does not define: imported, and the report names them.
+    lenient = import_sources("csaf", [str(tmp_path / "unknown.json")])
+    assert lenient.created == 1
+    assert [(i.record, i.field) for i in lenient.ignored] == [
+        ("BSI-2022-0001", "document.tracking.surprise")]
     assert by_file["invalid.json"].field == "vulnerabilities[0].scores[0].cvss_v3.attackVector"
     assert "CSAF 2.0 schema" in by_file["invalid.json"].reason
     assert "larger than the limit" in by_file["huge.json"].reason

@@ -188,3 +188,29 @@ def test_epss_change_reprioritises_without_rematching(people: dict[str, Any],
     after = Warning.objects.get()
     assert after.priority == "kritiek" and any("EPSS 0.97" in r for r in after.priority_reasons)
     assert after.match_reasons == before.match_reasons
+
+
+def test_coordinators_extend_the_alias_table(people: dict[str, Any], tmp_path: Path,
+                                             django_capture_on_commit_callbacks: Any) -> None:
+    from django.urls import reverse
+
+    from vrisac.advisories.services import alias_add
+    from vrisac.core.errors import NotAllowed
+    from vrisac.core.testing import client_for
+
+    user = people["utrecht"]
+    item = add_item(user, vendor="Citrix", product="NetScaler ADC", version="13.1-49.13")
+    import_and_match("nvd", [_netscaler_cve(tmp_path)])
+    assert not Warning.objects.filter(item=item).exists()  # "netscaleradc" is not NVD's name
+    with pytest.raises(NotAllowed):
+        alias_add(kind="product", alias="NetScaler ADC", acting_user=user,
+                  canonical="NetScaler Application Delivery Controller")
+    client = client_for(people["coordinator"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("advisories:aliases"), {
+            "kind": "product", "alias": "NetScaler ADC",
+            "canonical": "netscaler_application_delivery_controller"})
+    assert response.status_code == 302
+    warning = Warning.objects.get(item=item)
+    assert warning.confidence == "confirmed"
+    assert client_for(user).get(reverse("advisories:aliases")).status_code == 404

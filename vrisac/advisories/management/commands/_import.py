@@ -33,6 +33,9 @@ class ImportCommand(BaseCommand):
         if row.state != row.State.SUCCEEDED:
             raise CommandError(f"the import failed: {row.error.strip().splitlines()[-1]}")
         result: dict[str, Any] = row.result
+        for ignored in result.get("ignored", []):
+            sys.stderr.write(f"ignored: {ignored['file']}: {ignored['record']}: "
+                             f"{ignored['field']}: {ignored['reason']}\n")
         for skipped in result.get("skipped", []):
             sys.stderr.write(f"skipped: {skipped['file']}: {skipped['record']}: "
                              f"{skipped['field']}: {skipped['reason']}\n")

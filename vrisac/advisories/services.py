@@ -35,6 +35,7 @@ Progress = Callable[[int], None]
 
 
 def _audit(report: ImportReport, file: str, before: tuple[int, int, int]) -> None:
+    """One audit row per location given (a file, a directory, a URL), not per record."""
     created, updated, skipped = before
     with transaction.atomic():
         audit_record(action=f"advisories.import.{report.source}", actor_label="importer",
@@ -74,8 +75,8 @@ def import_sources(kind: str, locations: Sequence[str], *, progress: Progress | 
         if not path.exists():
             report.skip(location, "(file)", "(path)", "does not exist")
             continue
+        before = (report.created, report.updated, len(report.skipped))
         for file in sources.local_files(path, _SUFFIXES[kind]):
-            before = (report.created, report.updated, len(report.skipped))
             report.files += 1
             if log:
                 log(f"reading {file}")
@@ -96,7 +97,7 @@ def import_sources(kind: str, locations: Sequence[str], *, progress: Progress | 
                 report.skip(str(file), "(file)", "(file)", str(exc))
             except OSError as exc:
                 report.skip(str(file), "(file)", "(file)", f"cannot be read: {exc.strerror}")
-            _audit(report, str(file), before)
+        _audit(report, location, before)
     return report
 
 

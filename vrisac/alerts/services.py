@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vrisac.advisories import versions as V
+from vrisac.advisories.importers.common import fast_insert
 from vrisac.advisories.models import Advisory, AffectedProduct, Vulnerability
 from vrisac.assets.models import InventoryItem
 from vrisac.core.audit import audit_record
@@ -250,7 +251,7 @@ def _reconcile(evaluation: Evaluation, existing: Any, stats: dict[str, int]) -> 
         for pk, item_id, vuln_id, digest, withdrawn in existing.values_list(
             "pk", "item_id", "vulnerability_id", "digest", "withdrawn_at")
     }
-    creates: list[Warning] = []
+    creates: list[dict[str, Any]] = []
     updates: list[Warning] = []
     desired_cache: dict[tuple[int, int, int], tuple[dict[str, Any], str]] = {}
     for pair, result in evaluation.affected():
@@ -263,8 +264,9 @@ def _reconcile(evaluation: Evaluation, existing: Any, stats: dict[str, int]) -> 
         desired, digest = cached
         found = current.pop(pair, None)
         if found is None:
-            creates.append(Warning(organisation_id=item.organisation_id, item_id=item.pk,
-                                   vulnerability_id=pair[1], digest=digest, **desired))
+            creates.append({"organisation_id": item.organisation_id, "item_id": item.pk,
+                            "vulnerability_id": pair[1], "digest": digest,
+                            "created_at": now, "updated_at": now, **desired})
         elif found[1] != digest or found[2] is not None:
             updates.append(Warning(pk=found[0], digest=digest, withdrawn_at=None,
                                    updated_at=now, **desired))
@@ -275,13 +277,18 @@ def _reconcile(evaluation: Evaluation, existing: Any, stats: dict[str, int]) -> 
         reasons = gone.reasons if gone is not None and gone.reasons else warning.match_reasons
         withdrawals.append(Warning(pk=warning.pk, withdrawn_at=now, updated_at=now,
                                    match_reasons=[*reasons, _("No longer matched.")]))
-    created = Warning.objects.bulk_create(creates, batch_size=500)
+    fast_insert(Warning, creates)
     _update_rows(updates, [*_COMPARED, "digest", "withdrawn_at", "updated_at"])
     _update_rows(withdrawals, ["withdrawn_at", "updated_at", "match_reasons"])
-    stats["created"] += len(created)
+    stats["created"] += len(creates)
     stats["updated"] += len(updates)
     stats["withdrawn"] += len(withdrawals)
-    return [w.pk for w in created]
+    if not creates:
+        return []
+    # The rows this batch inserted carry its own time stamp.
+    return list(Warning.objects.filter(
+        item_id__in=sorted({c["item_id"] for c in creates}), created_at=now,
+    ).values_list("pk", flat=True))
 
 
 def _items(qs: Any) -> list[Item]:

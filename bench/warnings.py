@@ -232,14 +232,16 @@ def floor(tables: list[str]) -> tuple[float, int]:
     for table in tables:
         conn.execute(f"DROP TABLE IF EXISTS floor_{table}")
         conn.execute(f"CREATE TABLE floor_{table} AS SELECT * FROM {table} WHERE 0")
-        rows = conn.execute(f"SELECT * FROM {table}").fetchall()
-        marks = ",".join("?" * len(rows[0])) if rows else ""
-        started = time.perf_counter()
-        if rows:
+        cursor = conn.execute(f"SELECT * FROM {table}")
+        marks = ",".join("?" * len(cursor.description))
+        while rows := cursor.fetchmany(50_000):
+            started = time.perf_counter()
             conn.executemany(f"INSERT INTO floor_{table} VALUES ({marks})", rows)
+            elapsed += time.perf_counter() - started
+            total_rows += len(rows)
+        started = time.perf_counter()
         conn.commit()
         elapsed += time.perf_counter() - started
-        total_rows += len(rows)
         conn.execute(f"DROP TABLE floor_{table}")
     conn.commit()
     conn.close()
@@ -252,7 +254,6 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    cpu_started = time.process_time()
     sizes = generate(args.scale)
     print(f"data: {sizes} (generated or reused in {time.perf_counter() - started:.1f} s)",
           flush=True)
@@ -273,6 +274,7 @@ def main(argv: list[str]) -> None:
     timings: dict[str, float] = {}
     orgs = list(Organisation.objects.filter(kind__in=["region", "institute"]).order_by("pk"))
     t0 = time.perf_counter()
+    cpu_started = time.process_time()
     for n, path in enumerate(sorted((DATA / "inventory").glob("*.csv"))):
         with path.open("rb") as fh:
             inventory_import_csv(organisation=orgs[n % len(orgs)], stream=fh, filename=path.name)
@@ -336,6 +338,7 @@ def main(argv: list[str]) -> None:
         rematch_items([item.pk])
         item_ms.append((time.perf_counter() - t) * 1000)
     connection.close()
+    peak_before_floor = peak_rss_mb()
     floor_s, floor_rows = floor(["advisories_vulnerability", "advisories_affectedproduct",
                                  "advisories_advisory", "assets_inventoryitem",
                                  "alerts_warning"])
@@ -344,8 +347,8 @@ def main(argv: list[str]) -> None:
     print("|---|---|")
     for label, seconds in timings.items():
         print(f"| {label} | {seconds:.1f} s |")
-    print(f"| **full import and match** | **{full:.1f} s** (this process's CPU time, data "
-          f"generation included: {full_cpu:.1f} s) |")
+    print(f"| **full import and match** | **{full:.1f} s** (CPU time of this process: "
+          f"{full_cpu:.1f} s) |")
     print(f"| floor: the same {floor_rows:,} rows with executemany | {floor_s:.1f} s |")
     print(f"| one new CSAF advisory: import (median of {len(import_ms)}) | "
           f"{statistics.median(import_ms):.1f} ms |")
@@ -353,4 +356,4 @@ def main(argv: list[str]) -> None:
           f"{statistics.median(match_ms):.1f} ms (max {max(match_ms):.1f}) |")
     print(f"| one changed inventory item: re-match (median of {len(item_ms)}) | "
           f"{statistics.median(item_ms):.1f} ms (max {max(item_ms):.1f}) |")
-    print(f"| peak memory (RSS) | {peak_rss_mb():.0f} MB |")
+    print(f"| peak memory (RSS) of import and match | {peak_before_floor:.0f} MB |")

@@ -15,13 +15,13 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import orjson
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vrisac.advisories import versions as V
-from vrisac.advisories.importers.common import fast_insert
+from vrisac.advisories.importers.common import fast_insert, fast_update
 from vrisac.advisories.models import Advisory, AffectedProduct, Vulnerability
 from vrisac.assets.models import InventoryItem
 from vrisac.core.audit import audit_record
@@ -219,23 +219,7 @@ _COMPARED = ("priority", "priority_rank", "confidence", "match_reasons", "priori
 
 
 def _update_rows(rows: list[Warning], fields: list[str]) -> None:
-    """``UPDATE ... WHERE id = %s`` with executemany: ``bulk_update`` builds one CASE per
-    field and row, which costs seconds per thousand rows."""
-    if not rows:
-        return
-    meta = Warning._meta
-    columns: list[Any] = [meta.get_field(name) for name in fields]
-    # Only the model's own table and column names go into the text; values are parameters.
-    quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(c.column)} = %s" for c in columns)
-    table, key = quote(meta.db_table), quote(str(meta.pk.column))
-    sql = f"UPDATE {table} SET {assignments} WHERE {key} = %s"  # noqa: S608
-    params = [
-        [c.get_db_prep_save(getattr(row, c.attname), connection) for c in columns] + [row.pk]
-        for row in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+    fast_update(Warning, rows, fields)
 
 
 def _digest(desired: dict[str, Any]) -> str:

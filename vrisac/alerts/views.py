@@ -30,8 +30,11 @@ def _participant(request: AuthenticatedRequest) -> None:
 def index(request: AuthenticatedRequest) -> HttpResponse:
     viewer = viewer_for(request.user)
     if not viewer.is_participant:
+        # Partners read advisories; the owner observer reads counts; neither has warnings.
         if viewer.is_observer:
             return redirect("alerts:overview")
+        if viewer.is_partner:
+            return redirect("advisories:list")
         raise Http404
     params = request.GET
     qs = selectors.warning_list(

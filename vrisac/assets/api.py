@@ -7,7 +7,6 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Query, Router, Schema, UploadedFile
 
 from vrisac.api.auth import require_scope
-from vrisac.core.errors import NotFound
 
 from . import selectors, services
 from .models import InventoryItem
@@ -122,10 +121,8 @@ def common(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 def _get(request: HttpRequest, item_id: int) -> InventoryItem:
-    try:
-        return selectors.item_get(user=request.user, pk=item_id)
-    except NotFound:
-        raise
+    """One item of the token's organisation (``NotFound``, answered 404, otherwise)."""
+    return selectors.item_get(user=request.user, pk=item_id)
 
 
 @router.get("/{item_id}", response=ItemOut)

@@ -254,8 +254,9 @@ def inventory_import_csv(*, organisation: Organisation, stream: IO[bytes], filen
                 setattr(item, k, v)
             updates.append(item)
         created = InventoryItem.objects.bulk_create(new, batch_size=500)
-        InventoryItem.objects.bulk_update(updates, [k for k in next(iter(good.values()))[1]]
-                                          if good else ["vendor"], batch_size=500)
+        if updates:
+            InventoryItem.objects.bulk_update(updates, sorted(good[_key(updates[0])][1]),
+                                              batch_size=500)
         report.created, report.updated = len(created), len(updates)
         changed_ids = [i.pk for i in created] + [i.pk for i in updates]
         audit_record(action="assets.inventory.import", actor=acting_user,
@@ -266,6 +267,10 @@ def inventory_import_csv(*, organisation: Organisation, stream: IO[bytes], filen
                               "updated": report.updated, "rejected": len(report.problems)})
         _after_commit(changed_ids, now=rematch_now, triggered_by=acting_user)
     return report
+
+
+def _key(item: InventoryItem) -> tuple[str, str, str]:
+    return (item.vendor, item.product, item.version)
 
 
 def organisation_for(user: Any) -> Organisation:

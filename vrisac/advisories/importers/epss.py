@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from vrisac.advisories.models import Vulnerability
 
-from .common import CVE_ID, FileError, ImportReport, open_path, parse_date
+from .common import CVE_ID, FileError, ImportReport, fast_update, open_path, parse_date
 
 SOURCE = "epss"
 BATCH = 5000
@@ -26,6 +27,7 @@ def _flush(rows: dict[str, tuple[float, float]], score_date: Any, report: Import
            ) -> None:
     if not rows:
         return
+    now = timezone.now()
     with transaction.atomic():
         existing = {
             cve: (pk, epss, pct)
@@ -41,13 +43,13 @@ def _flush(rows: dict[str, tuple[float, float]], score_date: Any, report: Import
                                          epss_date=score_date))
             elif found[1] != score or found[2] != pct:
                 updates.append(Vulnerability(pk=found[0], epss=score, epss_percentile=pct,
-                                             epss_date=score_date))
+                                             epss_date=score_date, updated_at=now))
                 report.changed_vulnerabilities.add(found[0])
             else:
                 report.unchanged += 1
         Vulnerability.objects.bulk_create(new, batch_size=1000)
-        Vulnerability.objects.bulk_update(updates, ["epss", "epss_percentile", "epss_date"],
-                                          batch_size=1000)
+        fast_update(Vulnerability, updates, ["epss", "epss_percentile", "epss_date",
+                                             "updated_at"])
         report.created += len(new)
         report.updated += len(updates)
 

@@ -216,6 +216,7 @@ def test_partners_read_clear_and_green_advisories_only(people: dict[str, Any],
     amber = Advisory.objects.get(tlp="TLP:AMBER")
     clear = Advisory.objects.get(tlp="TLP:CLEAR")
     partner = client_for(people["partner"])
+    assert partner.get(reverse("alerts:index"))["Location"] == reverse("advisories:list")
     assert partner.get(clear.get_absolute_url()).status_code == 200
     assert partner.get(amber.get_absolute_url()).status_code == 404
     assert partner.get(reverse("advisories:vulnerability", args=["CVE-2020-11896"])

@@ -152,9 +152,16 @@ class AffectedProduct(models.Model):
     field = models.CharField(max_length=300)
     #: A platform condition of NVD's AND configurations ("running on ...").
     platform = models.CharField(max_length=500, blank=True)
+    #: The first number of the highest affected version, when there is one (see
+    #: ``versions.affected_bound``): an item of a higher major version skips this row.
+    bound_major = models.IntegerField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["vulnerability", "source"])]
+        indexes = [
+            models.Index(fields=["vulnerability", "source"]),
+            models.Index(fields=["cpe_key", "bound_major"]),
+            models.Index(fields=["name_key", "bound_major"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.vulnerability_id}: {self.vendor} {self.product} ({self.status})"

@@ -256,3 +256,23 @@ def describe_range(*, start: str = "", start_incl: bool = True, end: str = "",
     if end:
         parts.append(f"{'<=' if end_incl else '<'} {end}")
     return ", ".join(parts) or "*"
+
+
+def major(version: str) -> int | None:
+    """The first number of a version, when the version starts with one."""
+    first = tokens(version or "")[:1]
+    return int(first[0][1]) if first and first[0][0] == 0 else None
+
+
+def affected_bound(statement: dict[str, Any]) -> int | None:
+    """For an "affected" statement with an upper end (or one exact version) compared the
+    vendor's way: the first number of that end. An item whose version starts with a higher
+    number is outside it, whatever follows. None where no such bound holds (fixed and
+    not-affected statements, package URLs with their own version schemes, start-only
+    ranges, expressions, all versions)."""
+    if statement.get("status", "affected") != "affected" or statement.get("purl_key") or \
+            statement.get("all_versions"):
+        return None
+    top = statement.get("version_end") or (
+        statement.get("version_exact") if not statement.get("version_start") else "")
+    return major(top) if top else None

@@ -34,7 +34,7 @@ STATEMENT_FIELDS = (
     "pk", "vulnerability_id", "advisory_id", "source", "status", "vendor", "product", "cpe",
     "purl", "cpe_key", "name_key", "purl_key", "version_exact", "version_start",
     "version_start_incl", "version_end", "version_end_incl", "version_expr", "all_versions",
-    "field", "platform",
+    "field", "platform", "bound_major",
 )
 ITEM_FIELDS = ("pk", "organisation_id", "vendor", "product", "version", "cpe", "purl",
                "name_key", "cpe_name_key", "cpe_key", "purl_key", "internet_facing",

@@ -48,12 +48,17 @@ def _chunks(values: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
         yield values[start:start + size]
 
 
-def _statements_for_keys(keys: dict[str, set[str]]) -> list[dict[str, Any]]:
+def _statements_for_keys(keys: dict[str, set[str]], lowest_major: int | None = None
+                         ) -> list[dict[str, Any]]:
+    """The statements naming these keys; with ``lowest_major``, not those whose affected
+    versions all end below it (they cannot hit any of the items asking)."""
+    bound = Q() if lowest_major is None else (
+        Q(bound_major__isnull=True) | Q(bound_major__gte=lowest_major))
     rows: list[dict[str, Any]] = []
     for column, values in keys.items():
         ordered = sorted(values)
         for chunk in _chunks(ordered, KEY_CHUNK):
-            rows.extend(AffectedProduct.objects.filter(**{f"{column}__in": chunk})
+            rows.extend(AffectedProduct.objects.filter(bound, **{f"{column}__in": chunk})
                         .values(*STATEMENT_FIELDS))
     unique = {row["pk"]: row for row in rows}
     return list(unique.values())
@@ -78,33 +83,28 @@ def _advisories(ids: Iterable[int | None]) -> dict[int, dict[str, Any]]:
     return out
 
 
-def _major(version: str) -> int | None:
-    """The first number of a version, when the version starts with one."""
-    first = V.tokens(version or "")[:1]
-    return int(first[0][1]) if first and first[0][0] == 0 else None
+def _item_major(item: Item) -> int | None:
+    """The major version a statement's bound is compared with; None when unsure."""
+    found = V.major(item.version)
+    cpe = item.parsed_cpe
+    if cpe is not None and cpe.version not in ("*", "-") and V.major(
+        cpe.version.replace("\\", "")
+    ) != found:
+        return None
+    return found
 
 
 class _Ladder:
-    """The statements of one key, ordered by the first number of their highest affected
-    version, so an item skips those that end below its own major version: those can only
-    be "outside". Statements without such a bound (start-only ranges, expressions, all
-    versions, package URLs with their own version schemes, fixed and not-affected
-    statements) are always judged."""
+    """The statements of one key, ordered by their ``bound_major``, so an item skips those
+    that end below its own major version: those can only be "outside"."""
 
     ALWAYS = 1 << 62
 
     def __init__(self, statements: list[dict[str, Any]]) -> None:
-        keyed = sorted(((self._bound(st), st) for st in statements), key=lambda p: p[0])
+        keyed = sorted(((self.ALWAYS if st["bound_major"] is None else st["bound_major"], st)
+                        for st in statements), key=lambda p: p[0])
         self.bounds = [b for b, _st in keyed]
         self.statements = [st for _b, st in keyed]
-
-    @classmethod
-    def _bound(cls, st: dict[str, Any]) -> int:
-        if st["status"] != "affected" or st["purl_key"] or st["all_versions"]:
-            return cls.ALWAYS
-        top = st["version_end"] or (st["version_exact"] if not st["version_start"] else "")
-        major = _major(top) if top else None
-        return cls.ALWAYS if major is None else major
 
     def candidates(self, major: int | None) -> list[dict[str, Any]]:
         if major is None:
@@ -131,12 +131,7 @@ class Evaluation:
         ladders = {key: _Ladder(sts) for key, sts in by_key.items()}
         by_pair: dict[tuple[int, int], list[dict[str, Any]]] = {}
         for gi, group in enumerate(self.groups):
-            major = _major(group[0].version)
-            cpe = group[0].parsed_cpe
-            if cpe is not None and cpe.version not in ("*", "-") and _major(
-                cpe.version.replace("\\", "")
-            ) != major:
-                major = None
+            major = _item_major(group[0])
             seen: set[int] = set()
             for column, values in group[0].keys.items():
                 for value in values:
@@ -350,7 +345,10 @@ def rematch_items(item_ids: Iterable[int], *, progress: Progress | None = None,
             for item in items:
                 for column, values in item.keys.items():
                     keys[column] |= values
-            created += _apply(items, _statements_for_keys(keys),
+            majors = [_item_major(item) for item in items]
+            lowest = None if not majors or None in majors else min(
+                m for m in majors if m is not None)
+            created += _apply(items, _statements_for_keys(keys, lowest),
                               Warning.objects.filter(item_id__in=chunk), "items", len(chunk),
                               stats)
         if progress:

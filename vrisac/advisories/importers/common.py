@@ -27,6 +27,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from vrisac.advisories.models import AffectedProduct, Vulnerability
+from vrisac.advisories.versions import affected_bound
 
 CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,}$")
 MAX_DEPTH = 40
@@ -496,7 +497,8 @@ class VulnerabilityWriter:
             AffectedProduct.objects.filter(vulnerability_id__in=touched, source=self.source,
                                            advisory__isnull=True).delete()
         fast_insert(AffectedProduct, [
-            {"vulnerability_id": by_id[p.cve_id], "source": self.source, **a}
+            {"vulnerability_id": by_id[p.cve_id], "source": self.source,
+             "bound_major": affected_bound(a), **a}
             for p in records if p.cve_id in by_id
             for a in p.affected
         ])

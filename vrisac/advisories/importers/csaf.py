@@ -492,7 +492,7 @@ def store(parsed: ParsedAdvisory, *, digest: str, source_url: str, report: Impor
         advisory.vulnerabilities.set(list(known.values()))
         AffectedProduct.objects.bulk_create([
             AffectedProduct(vulnerability_id=known[key], advisory=advisory, source=SOURCE,
-                            **row)
+                            bound_major=V.affected_bound(row), **row)
             for key, row in parsed.statements
         ], batch_size=1000)
         touched = set(known.values()) | old_vulns

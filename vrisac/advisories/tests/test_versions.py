@@ -97,3 +97,14 @@ def test_name_keys_and_aliases() -> None:
                                             "netscalerapplicationdeliverycontroller"})
     assert aliases.name_key("Citrix Systems, Inc.", "NetScaler ADC") == \
         "citrix:netscalerapplicationdeliverycontroller"
+
+
+def test_affected_bound_only_where_it_is_safe() -> None:
+    assert V.affected_bound({"version_start": "13.1", "version_end": "13.1-49.15"}) == 13
+    assert V.affected_bound({"version_exact": "12.1-55.300"}) == 12
+    assert V.affected_bound({"version_end": "v33.015"}) == 33
+    for unsafe in ({"version_start": "2.0"}, {"version_expr": "vers:all/<V2302.0016"},
+                   {"all_versions": True}, {"version_end": "2.0", "status": "fixed"},
+                   {"version_end": "2.0", "purl_key": "deb//openssl"},
+                   {"version_end": "SE12"}):
+        assert V.affected_bound(unsafe) is None

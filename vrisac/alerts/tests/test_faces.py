@@ -236,3 +236,30 @@ def test_organisation_is_required_for_the_command(capsys: Any) -> None:
     with pytest.raises(CommandError):
         call_command("warnings", "--org", "nowhere", "--json")
     assert organisation("utrecht").slug == "utrecht"
+
+
+def test_advisory_lists_have_a_query_budget(people: dict[str, Any],
+                                            django_assert_max_num_queries: Any,
+                                            tmp_path: Path) -> None:
+    documents = []
+    base = json.loads((SAMPLES / "oasis-example-bsi-2022-0001.json").read_text())
+    for n in range(12):
+        base["document"]["tracking"]["id"] = f"BSI-2022-{n:04d}"
+        path = tmp_path / f"adv-{n}.json"
+        path.write_text(json.dumps(base))
+        documents.append(path)
+    import_and_match("csaf", documents)
+    import_and_match("kev", [SAMPLES / "kev-sample-25.json"])
+    client = client_for(people["utrecht"])
+    with django_assert_max_num_queries(15):
+        page = client.get(reverse("advisories:list"))
+    assert page.status_code == 200 and "BSI-2022-0011" in page.content.decode()
+    api = api_client(people["utrecht"], ["advisories:read"])
+    api.get("/api/v1/advisories")  # the token's first use is audited once
+    with django_assert_max_num_queries(6):
+        listed = api.get("/api/v1/advisories", {"limit": 50}).json()
+    assert listed["count"] == 12 and len(listed["items"]) == 12
+    with django_assert_max_num_queries(15):
+        vulnerability = client.get(reverse("advisories:vulnerability",
+                                           args=["CVE-2022-27193"]))
+    assert vulnerability.status_code == 200

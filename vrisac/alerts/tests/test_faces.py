@@ -132,6 +132,14 @@ def test_api_list_lookup_and_status(people: dict[str, Any], warned: dict[str, An
     assert api_client(people["utrecht"], ["warnings:read"]).post(
         f"/api/v1/warnings/{w['id']}/status", {"status": "mitigated"},
         content_type="application/json").status_code == 403
+    # Aggregates across regions: coordinators only, counts only.
+    assert api.get("/api/v1/warnings/statistics").status_code == 404
+    assert api.get("/api/v1/warnings/overview").status_code == 404
+    coordinator = api_client(people["coordinator"], ["warnings:read"])
+    overview = coordinator.get("/api/v1/warnings/overview").json()
+    assert overview[0]["cve"] == "CVE-2023-4966" and overview[0]["regions"] == 2
+    assert "utrecht" not in json.dumps(overview).lower()
+    assert coordinator.get("/api/v1/warnings/statistics").json()["open_kritiek"] >= 0
 
 
 def test_lookup_page_by_cve_advisory_and_product(people: dict[str, Any], warned: dict[str, Any],

@@ -100,6 +100,7 @@ def test_other_organisations_cannot_read_or_change(people: dict[str, Any]) -> No
     assert api.patch(f"/api/v1/inventory/{item.pk}", {"version": "1"},
                      content_type="application/json").status_code == 404
     assert api.get("/api/v1/inventory").json() == []
+    assert b"FortiOS" not in client_for(outsider).get(reverse("assets:export")).content
     # The colleague of the same region sees and edits it.
     colleague = client_for(people["utrecht2"])
     assert colleague.get(reverse("assets:edit", args=[item.pk])).status_code == 200

@@ -62,7 +62,7 @@ def _lookup_rows(request: HttpRequest, query: str) -> list[dict[str, Any]]:
         warning = warnings.get(row.warning_id) if row.warning_id else None
         if warning is not None:
             data = selectors.warning_as_dict(warning)
-            data["reasons"] = row.reasons + warning.priority_reasons
+            data["reasons"] = row.reasons + warning.priority_reason_list
         else:
             cve = row.vulnerability
             data = {"id": None, "cves": [cve] if selectors.CVE_PATTERN.match(cve or "") else [],

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from vrisac.sharing.policy import OrganisationScopedQuerySet
+
+
+def in_language(value: Any) -> list[str]:
+    """Sentences kept per language ({"nl": [...], "en": [...]}) in the active language."""
+    if isinstance(value, dict):
+        code = (get_language() or settings.LANGUAGE_CODE)[:2]
+        found = value.get(code) or value.get(settings.LANGUAGE_CODE)
+        if found is None and value:
+            found = next(iter(value.values()))
+        return list(found or [])
+    return list(value or [])
 
 
 class Priority(models.TextChoices):
@@ -47,10 +61,11 @@ class Warning(models.Model):
     priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices)
     priority_rank = models.PositiveSmallIntegerField(default=3, db_index=True)
     confidence = models.CharField(_("confidence"), max_length=10, choices=Confidence.choices)
-    #: Which rule matched which advisory field, as sentences.
-    match_reasons = models.JSONField(default=list)
-    #: Why this priority, as sentences.
-    priority_reasons = models.JSONField(default=list)
+    #: Which rule matched which advisory field, as sentences in each interface language:
+    #: {"nl": [...], "en": [...]}.
+    match_reasons = models.JSONField(default=dict)
+    #: Why this priority, as sentences in each interface language.
+    priority_reasons = models.JSONField(default=dict)
     #: The handelingsperspectief: [{"category", "details", "url", "source"}].
     remediations = models.JSONField(default=list)
     #: The strictest TLP of the advisories behind this warning (public sources: TLP:CLEAR).
@@ -94,8 +109,16 @@ class Warning(models.Model):
                                                               self.Status.ACKNOWLEDGED)
 
     @property
+    def match_reason_list(self) -> list[str]:
+        return in_language(self.match_reasons)
+
+    @property
+    def priority_reason_list(self) -> list[str]:
+        return in_language(self.priority_reasons)
+
+    @property
     def reasons(self) -> list[str]:
-        return [*self.match_reasons, *self.priority_reasons]
+        return [*self.match_reason_list, *self.priority_reason_list]
 
 
 class WarningPreference(models.Model):

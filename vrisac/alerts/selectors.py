@@ -281,5 +281,5 @@ def _lookup_product(user: Any, query: str, items: list[InventoryItem]) -> list[L
         for w in found:
             rows.append(LookupRow(item, w.vulnerability.cve_id,
                                   "affected" if w.confidence == "confirmed" else "check",
-                                  w.match_reasons, w.pk))
+                                  w.match_reason_list, w.pk))
     return rows

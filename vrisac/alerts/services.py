@@ -8,6 +8,7 @@ the statements its keys name. Nothing compares every advisory with every item.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from bisect import bisect_left
 from collections import defaultdict
@@ -15,9 +16,10 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import orjson
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from vrisac.advisories import versions as V
@@ -30,7 +32,7 @@ from vrisac.sharing.policy import can_view_organisation_data, viewer_for
 from vrisac.sharing.tlp import rank as tlp_rank
 
 from .matching import AFFECTED, ITEM_FIELDS, STATEMENT_FIELDS, Item, PairResult, evaluate
-from .models import Warning, WarningPreference
+from .models import Warning, WarningPreference, in_language
 from .priority import Signals, prioritise
 
 KEY_CHUNK = 400
@@ -175,7 +177,7 @@ def _desired(result: PairResult, item: Item, vuln: dict[str, Any],
     if main is None and matched:
         main = matched[0]
     ncsc = next((a["ncsc_priority"] for a in matched if a["ncsc_priority"]), "")
-    priority, rank, priority_reasons = prioritise(Signals(
+    signals = Signals(
         cvss4_score=vuln["cvss4_score"], cvss4_vector=vuln["cvss4_vector"],
         cvss3_score=vuln["cvss3_score"], cvss3_vector=vuln["cvss3_vector"],
         advisory_severity=main["severity"] if main else "",
@@ -183,7 +185,8 @@ def _desired(result: PairResult, item: Item, vuln: dict[str, Any],
         ssvc_exploitation=vuln["ssvc_exploitation"], epss=vuln["epss"],
         epss_percentile=vuln["epss_percentile"], ncsc_priority=ncsc,
         internet_facing=item.internet_facing, criticality=item.criticality,
-    ))
+    )
+    priority, rank, _reasons = prioritise(signals)
     remediations: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
     for advisory in matched:
@@ -204,7 +207,8 @@ def _desired(result: PairResult, item: Item, vuln: dict[str, Any],
             tlp = advisory["tlp"]
     return {
         "priority": priority, "priority_rank": rank, "confidence": result.confidence,
-        "match_reasons": result.reasons, "priority_reasons": priority_reasons,
+        "match_reasons": in_languages(lambda: result.reasons),
+        "priority_reasons": in_languages(lambda: prioritise(signals)[2]),
         "remediations": remediations, "tlp": tlp, "advisory_id": main["pk"] if main else None,
     }
 
@@ -215,6 +219,19 @@ _COMPARED = ("priority", "priority_rank", "confidence", "match_reasons", "priori
 
 def _update_rows(rows: list[Warning], fields: list[str]) -> None:
     fast_update(Warning, rows, fields)
+
+
+def _priority_reasons(signals: Signals) -> list[str]:
+    return prioritise(signals)[2]
+
+
+def in_languages(render: Callable[[], list[str]]) -> dict[str, list[str]]:
+    """The sentences in every interface language, so each reader gets their own."""
+    out: dict[str, list[str]] = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            out[code] = render()
+    return out
 
 
 def _digest(desired: dict[str, Any]) -> str:
@@ -253,9 +270,14 @@ def _reconcile(evaluation: Evaluation, existing: Any, stats: dict[str, int]) -> 
     withdrawals: list[Warning] = []
     for warning in Warning.objects.filter(pk__in=list(gone_pairs)).only("pk", "match_reasons"):
         gone = evaluation.result(gone_pairs[warning.pk])
-        reasons = gone.reasons if gone is not None and gone.reasons else warning.match_reasons
+        before = warning.match_reasons
+
+        def reasons(gone: PairResult | None = gone, before: Any = before) -> list[str]:
+            kept = gone.reasons if gone is not None and gone.reasons else in_language(before)
+            return [*kept, _("No longer matched.")]
+
         withdrawals.append(Warning(pk=warning.pk, withdrawn_at=now, updated_at=now,
-                                   match_reasons=[*reasons, _("No longer matched.")]))
+                                   match_reasons=in_languages(reasons)))
     fast_insert(Warning, creates)
     _update_rows(updates, [*_COMPARED, "digest", "withdrawn_at", "updated_at"])
     _update_rows(withdrawals, ["withdrawn_at", "updated_at", "match_reasons"])
@@ -373,7 +395,7 @@ def reprioritise(vulnerability_ids: Iterable[int], *, progress: Progress | None 
             updates = []
             for w in warnings:
                 vuln = vulns[w.vulnerability_id]
-                priority, rank, reasons = prioritise(Signals(
+                signals = Signals(
                     cvss4_score=vuln["cvss4_score"], cvss4_vector=vuln["cvss4_vector"],
                     cvss3_score=vuln["cvss3_score"], cvss3_vector=vuln["cvss3_vector"],
                     advisory_severity=w.advisory.severity if w.advisory else "",
@@ -381,7 +403,9 @@ def reprioritise(vulnerability_ids: Iterable[int], *, progress: Progress | None 
                     ssvc_exploitation=vuln["ssvc_exploitation"], epss=vuln["epss"],
                     epss_percentile=vuln["epss_percentile"],
                     ncsc_priority=w.advisory.ncsc_priority if w.advisory else "",
-                    internet_facing=w.item.internet_facing, criticality=w.item.criticality))
+                    internet_facing=w.item.internet_facing, criticality=w.item.criticality)
+                priority, rank, _reasons = prioritise(signals)
+                reasons = in_languages(functools.partial(_priority_reasons, signals))
                 if (priority, rank, reasons) == (w.priority, w.priority_rank,
                                                  w.priority_reasons):
                     continue

@@ -148,7 +148,7 @@ def describe(notification: Notification) -> dict[str, Any]:
         if warning.tlp not in NO_CONTENT_IN_EMAIL:
             item_text["title"] = (f"{warning.vulnerability.cve_id}: {warning.item.vendor} "
                                   f"{warning.item.product} {warning.item.version}").strip()
-            item_text["summary"] = " ".join(warning.match_reasons[:1])[:500]
+            item_text["summary"] = " ".join(warning.match_reason_list[:1])[:500]
         return item_text
     report = notification.report
     item: dict[str, Any] = {

@@ -4,6 +4,7 @@ imported from the app's public samples (and documents built like them)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ def _orgs(user: Any) -> set[int]:
     return set(viewer_for(user).organisation_ids)
 
 
-def import_and_match(kind: str, paths: list[Path | str]) -> Any:
+def import_and_match(kind: str, paths: Sequence[Path | str]) -> Any:
     report = import_sources(kind, [str(p) for p in paths])
     rematch_vulnerabilities(report.changed_vulnerabilities)
     return report

@@ -39,13 +39,13 @@ def test_cpe_range_match_explains_rule_and_field(people: dict[str, Any], tmp_pat
     import_and_match("nvd", [_netscaler_cve(tmp_path)])
     warning = Warning.objects.get()
     assert warning.item == hit and warning.confidence == "confirmed"
-    reason = warning.match_reasons[0]
+    reason = warning.match_reason_list[0]
     assert "CPE" in reason and "NVD configurations[0].nodes[0].cpeMatch[0]" in reason
     assert "13.1-49.13" in reason and ">= 13.1, < 13.1-49.15" in reason
     # 9.8 + internet-facing + high criticality: hoog, with each reason listed.
     assert warning.priority == "hoog"
-    assert any("CVSS v3 base score 9.8" in r for r in warning.priority_reasons)
-    assert any("internet-facing" in r for r in warning.priority_reasons)
+    assert any("CVSS v3 base score 9.8" in r for r in warning.priority_reason_list)
+    assert any("internet-facing" in r for r in warning.priority_reason_list)
     assert not Warning.objects.filter(item=fixed).exists()
 
 
@@ -59,7 +59,7 @@ def test_name_match_without_cpe_and_wildcard_cpe(people: dict[str, Any], tmp_pat
     import_and_match("nvd", [_netscaler_cve(tmp_path)])
     by_item = {w.item_id: w for w in Warning.objects.all()}
     assert by_item[by_name.pk].confidence == "confirmed"
-    assert "vendor and product" in by_item[by_name.pk].match_reasons[0]
+    assert "vendor and product" in by_item[by_name.pk].match_reason_list[0]
     # "*" in the inventory CPE: any version; the platform cannot confirm one: check this.
     assert by_item[wildcard.pk].confidence == "check"
 
@@ -79,7 +79,7 @@ def test_uncomparable_version_is_check_never_silence(people: dict[str, Any],
     newer = add_item(user, vendor="Cisco", product="IOS", version="15.0(2)EX")
     match_items(newer)
     assert not Warning.objects.filter(item=newer).exists()
-    assert "cannot be compared" in warnings[other_train.pk].match_reasons[0]
+    assert "cannot be compared" in warnings[other_train.pk].match_reason_list[0]
 
 
 def test_csaf_fixed_and_vex_remove_matches(people: dict[str, Any], tmp_path: Path) -> None:
@@ -110,7 +110,7 @@ def test_csaf_fixed_and_vex_remove_matches(people: dict[str, Any], tmp_path: Pat
     assert current[affected.pk].remediations[0]["category"] == "vendor_fix"
     withdrawn = Warning.objects.get(item=fixed)
     assert withdrawn.withdrawn_at is not None
-    assert any("marked fixed" in r for r in withdrawn.match_reasons)
+    assert any("marked fixed" in r for r in withdrawn.match_reason_list)
 
 
 def test_kev_product_only_unless_versions_known(people: dict[str, Any], tmp_path: Path) -> None:
@@ -123,8 +123,8 @@ def test_kev_product_only_unless_versions_known(people: dict[str, Any], tmp_path
     assert set(kev_warnings) == {"CVE-2021-42013", "CVE-2021-41773", "CVE-2019-0211"}
     w = kev_warnings["CVE-2021-41773"]
     assert w.confidence == "check" and w.priority == "kritiek"
-    assert any("no NVD, CVE 5 or CSAF record" in r for r in w.match_reasons)
-    assert any("Known Exploited" in r for r in w.priority_reasons)
+    assert any("no NVD, CVE 5 or CSAF record" in r for r in w.match_reason_list)
+    assert any("Known Exploited" in r for r in w.priority_reason_list)
     # NVD gives versions for CVE-2017-5638 (Struts): those decide, KEV raises the priority.
     page = nvd_page(tmp_path, [nvd_cve("CVE-2017-5638", [
         {"vulnerable": True, "criteria": "cpe:2.3:a:apache:struts:*:*:*:*:*:*:*:*",
@@ -153,7 +153,7 @@ def test_purl_match_with_univers(people: dict[str, Any], tmp_path: Path) -> None
     path.write_text(json.dumps(record))
     import_and_match("cve5", [path])
     warning = Warning.objects.get(item=old)
-    assert warning.match_reasons[0].startswith("purl pkg:maven/io.netty/netty-codec-http")
+    assert warning.match_reason_list[0].startswith("purl pkg:maven/io.netty/netty-codec-http")
 
 
 def test_changed_inventory_item_rematches(people: dict[str, Any], tmp_path: Path) -> None:
@@ -186,8 +186,8 @@ def test_epss_change_reprioritises_without_rematching(people: dict[str, Any],
     row = job_run("advisories.import_epss", arguments={"locations": [str(epss)]})
     assert row.result["rematch"]["updated"] == 1
     after = Warning.objects.get()
-    assert after.priority == "kritiek" and any("EPSS 0.97" in r for r in after.priority_reasons)
-    assert after.match_reasons == before.match_reasons
+    assert after.priority == "kritiek" and any("EPSS 0.97" in r for r in after.priority_reason_list)
+    assert after.match_reason_list == before.match_reason_list
 
 
 def test_coordinators_extend_the_alias_table(people: dict[str, Any], tmp_path: Path,

@@ -152,9 +152,9 @@ class AffectedProduct(models.Model):
     field = models.CharField(max_length=300)
     #: A platform condition of NVD's AND configurations ("running on ...").
     platform = models.CharField(max_length=500, blank=True)
-    #: The first number of the highest affected version, when there is one (see
-    #: ``versions.affected_bound``): an item of a higher major version skips this row.
-    bound_major = models.IntegerField(null=True, blank=True)
+    #: The line (major, minor) of the highest affected version, when there is one (see
+    #: ``versions.affected_bound``): an item in a higher line skips this row.
+    bound_major = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         indexes = [

@@ -258,21 +258,41 @@ def describe_range(*, start: str = "", start_incl: bool = True, end: str = "",
     return ", ".join(parts) or "*"
 
 
+MINOR_SPAN = 1_000_000
+_NO_MINOR = MINOR_SPAN - 1
+
+
 def major(version: str) -> int | None:
     """The first number of a version, when the version starts with one."""
     first = tokens(version or "")[:1]
     return int(first[0][1]) if first and first[0][0] == 0 else None
 
 
+def line(version: str, *, exact: bool = False) -> int | None:
+    """The first two numbers of a version as one sortable number (major, minor): where
+    both versions start with numbers, a version in a higher line is the greater, whatever
+    follows. ``exact``: the version stands for its whole line (a CSAF product version "4"
+    covers "4.6"), so only its major counts. None when it does not start with a number."""
+    found = tokens(version or "")[:2]
+    if not found or found[0][0] != 0:
+        return None
+    first = min(int(found[0][1]), 10**12)
+    if exact:
+        return first * MINOR_SPAN + _NO_MINOR
+    second = int(found[1][1]) if len(found) > 1 and found[1][0] == 0 else 0
+    return first * MINOR_SPAN + min(second, _NO_MINOR)
+
+
 def affected_bound(statement: dict[str, Any]) -> int | None:
     """For an "affected" statement with an upper end (or one exact version) compared the
-    vendor's way: the first number of that end. An item whose version starts with a higher
-    number is outside it, whatever follows. None where no such bound holds (fixed and
-    not-affected statements, package URLs with their own version schemes, start-only
-    ranges, expressions, all versions)."""
+    vendor's way: the ``line`` of that end. An item in a higher line is outside it, whatever
+    follows. None where no such bound holds (fixed and not-affected statements, package
+    URLs with their own version schemes, start-only ranges, expressions, all versions)."""
     if statement.get("status", "affected") != "affected" or statement.get("purl_key") or \
             statement.get("all_versions"):
         return None
-    top = statement.get("version_end") or (
-        statement.get("version_exact") if not statement.get("version_start") else "")
-    return major(top) if top else None
+    if statement.get("version_end"):
+        return line(statement["version_end"])
+    if statement.get("version_exact") and not statement.get("version_start"):
+        return line(statement["version_exact"], exact=True)
+    return None

@@ -86,10 +86,10 @@ def _advisories(ids: Iterable[int | None]) -> dict[int, dict[str, Any]]:
 
 
 def _item_major(item: Item) -> int | None:
-    """The major version a statement's bound is compared with; None when unsure."""
-    found = V.major(item.version)
+    """The version line a statement's bound is compared with; None when unsure."""
+    found = V.line(item.version)
     cpe = item.parsed_cpe
-    if cpe is not None and cpe.version not in ("*", "-") and V.major(
+    if cpe is not None and cpe.version not in ("*", "-") and V.line(
         cpe.version.replace("\\", "")
     ) != found:
         return None

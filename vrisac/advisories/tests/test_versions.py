@@ -100,11 +100,26 @@ def test_name_keys_and_aliases() -> None:
 
 
 def test_affected_bound_only_where_it_is_safe() -> None:
-    assert V.affected_bound({"version_start": "13.1", "version_end": "13.1-49.15"}) == 13
-    assert V.affected_bound({"version_exact": "12.1-55.300"}) == 12
-    assert V.affected_bound({"version_end": "v33.015"}) == 33
+    span = V.MINOR_SPAN
+    assert V.affected_bound({"version_start": "13.1", "version_end": "13.1-49.15"}) == \
+        13 * span + 1
+    assert V.affected_bound({"version_end": "v33.015"}) == 33 * span + 15
+    # One exact version stands for its whole line: "4" still reaches an item "4.6".
+    assert V.affected_bound({"version_exact": "4"}) >= V.line("4.6")  # type: ignore[operator]
     for unsafe in ({"version_start": "2.0"}, {"version_expr": "vers:all/<V2302.0016"},
                    {"all_versions": True}, {"version_end": "2.0", "status": "fixed"},
                    {"version_end": "2.0", "purl_key": "deb//openssl"},
                    {"version_end": "SE12"}):
         assert V.affected_bound(unsafe) is None
+
+
+@pytest.mark.parametrize(("item", "end"), [
+    ("13.1-55.3", "13.0-92.19"), ("14.1-4.42", "13.1-49.15"), ("2.4.49", "2.3.9"),
+    ("9.5 build 5", "9.2 build 1063"), ("V2303.0001", "V2302.0016"),
+])
+def test_a_higher_line_is_always_outside(item: str, end: str) -> None:
+    """What lets re-matching skip a statement is what the full comparison says too."""
+    bound = V.affected_bound({"version_end": end})
+    item_line = V.line(item)
+    assert bound is not None and item_line is not None and item_line > bound
+    assert V.compare(item, end) > 0

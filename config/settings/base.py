@@ -304,3 +304,22 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# --- Warnings: advisory and vulnerability feeds for the worker's schedule. Each feature is
+# off (the scheduled job logs so) while its URLs are unset; see docs/warnings.md. ---
+VRISAC_CSAF_PROVIDER_URLS = env.get_list("VRISAC_CSAF_PROVIDER_URLS")
+VRISAC_NVD_URLS = env.get_list("VRISAC_NVD_URLS")
+VRISAC_NVD_API_KEY = env.get("VRISAC_NVD_API_KEY", "") or ""
+VRISAC_CVE5_URLS = env.get_list("VRISAC_CVE5_URLS")
+VRISAC_KEV_URLS = env.get_list("VRISAC_KEV_URLS")
+VRISAC_EPSS_URLS = env.get_list("VRISAC_EPSS_URLS")
+#: Size limits per imported file, in MB.
+VRISAC_IMPORT_MAX_MB = {
+    "csaf": env.get_int("VRISAC_CSAF_MAX_MB", 20),
+    "nvd": env.get_int("VRISAC_NVD_MAX_MB", 4096),
+    "cve5": 50,
+    "cve5_zip": env.get_int("VRISAC_CVE5_ZIP_MAX_MB", 2048),
+    "kev": 50,
+    "epss": env.get_int("VRISAC_EPSS_MAX_MB", 500),
+    "csv": env.get_int("VRISAC_INVENTORY_MAX_MB", 10),
+}

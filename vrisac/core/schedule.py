@@ -27,4 +27,17 @@ SCHEDULE: list[ScheduledJob] = [
                  description="NIS2 reporting deadline reminders, every 15 minutes"),
     ScheduledJob("knowledge.contact_retention", "30 3 * * *",
                  description="delete contact-form questions past their retention, at 03:30"),
+    # Warnings: each feed is read from its configured URLs (off while unset), then the
+    # inventories are re-matched against what changed.
+    ScheduledJob("advisories.import_csaf", "*/30 * * * *",
+                 description="CSAF advisories (VRISAC_CSAF_PROVIDER_URLS), every 30 minutes"),
+    ScheduledJob("advisories.import_kev", "15 * * * *",
+                 description="the CISA KEV catalogue (VRISAC_KEV_URLS), hourly"),
+    ScheduledJob("advisories.import_nvd", "40 */2 * * *",
+                 description="NVD changes (VRISAC_NVD_URLS), every two hours"),
+    ScheduledJob("advisories.import_cve5", "50 3 * * *",
+                 description="CVE JSON 5 records (VRISAC_CVE5_URLS), daily at 03:50"),
+    ScheduledJob("advisories.import_epss", "30 6 * * *",
+                 description="FIRST EPSS scores (VRISAC_EPSS_URLS), daily at 06:30, before "
+                             "the digest"),
 ]

@@ -14,6 +14,7 @@ class Notification(models.Model):
         ADVICE = "advice", _("new advice")
         COMMENT = "comment", _("comment on your report")
         INCIDENT_UPDATE = "incident_update", _("update of an incident picture")
+        VULNERABILITY = "vulnerability", _("vulnerability in a product you run")
 
     class EmailState(models.TextChoices):
         PENDING = "pending", _("to be sent")
@@ -27,6 +28,8 @@ class Notification(models.Model):
     report = models.ForeignKey("reports.Report", null=True, blank=True,
                                on_delete=models.CASCADE, related_name="+")
     comment = models.ForeignKey("reports.Comment", null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="+")
+    warning = models.ForeignKey("alerts.Warning", null=True, blank=True,
                                 on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)

@@ -12,11 +12,16 @@ from .models import Notification
 def notification_list(*, user: Any) -> QuerySet[Notification]:
     """The inbox, re-checked against the policy now: an audience narrowed since the
     notification was made also narrows what the inbox shows."""
+    from vrisac.alerts.models import Warning
+
     visible = Report.objects.visible_to(user).values("pk")
+    warnings = Warning.objects.visible_to(user).values("pk")
     return (
         Notification.objects.filter(recipient=user)
         .filter(Q(report__isnull=True) | Q(report__in=visible))
-        .select_related("report", "comment", "report__organisation")
+        .filter(Q(warning__isnull=True) | Q(warning__in=warnings))
+        .select_related("report", "comment", "report__organisation",
+                        "warning__vulnerability", "warning__item")
         .order_by("-created_at")
     )
 

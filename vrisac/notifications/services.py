@@ -74,7 +74,67 @@ def notify_incident_update(*, report: Any, recipients: Iterable[User]) -> list[N
     return _create(Notification.Kind.INCIDENT_UPDATE, allowed, report=report)
 
 
+def _warning_recipients(warning: Any) -> list[User]:
+    from vrisac.organisations.models import Membership
+    from vrisac.sharing.policy import PARTICIPANT_ROLES
+
+    people = Membership.objects.current().filter(
+        organisation_id=warning.organisation_id, role__in=PARTICIPANT_ROLES,
+        status=Membership.Status.ACTIVE).values("user_id")
+    return list(User.objects.filter(pk__in=people, is_active=True))
+
+
+def _warning_email_state(user: User, warning: Any) -> str:
+    from vrisac.alerts.models import WarningPreference
+
+    preference = getattr(user, "warning_preference", None)
+    mode = preference.mode if preference else WarningPreference.Mode.CRITICAL_NOW
+    if mode == WarningPreference.Mode.NONE:
+        return Notification.EmailState.SKIPPED
+    if mode == WarningPreference.Mode.CRITICAL_NOW and warning.priority == "kritiek":
+        return Notification.EmailState.PENDING
+    return Notification.EmailState.DIGEST
+
+
+def notify_new_warnings(*, warning_ids: list[int]) -> list[Notification]:
+    """The participants of the warning's organisation: at once for kritiek, in the daily
+    digest for the rest, or not by e-mail, as each chose (always in the platform)."""
+    from vrisac.alerts.models import Warning
+
+    rows: list[Notification] = []
+    warnings = Warning.objects.filter(pk__in=warning_ids, withdrawn_at__isnull=True)
+    by_org: dict[int, list[User]] = {}
+    for warning in warnings:
+        if warning.organisation_id not in by_org:
+            by_org[warning.organisation_id] = list(
+                User.objects.filter(pk__in=[u.pk for u in _warning_recipients(warning)])
+                .select_related("warning_preference"))
+        for user in by_org[warning.organisation_id]:
+            rows.append(Notification(recipient=user, kind=Notification.Kind.VULNERABILITY,
+                                     warning=warning,
+                                     email_state=_warning_email_state(user, warning)))
+    created = Notification.objects.bulk_create(rows, batch_size=500)
+    pending = [n.pk for n in created if n.email_state == Notification.EmailState.PENDING]
+    if pending:
+        job_enqueue("notifications.send", arguments={"ids": pending})
+    return created
+
+
+def _may_see(user: User, notification: Notification) -> bool:
+    """Asked again when the mail is sent: a change in between cannot leak."""
+    if not user.is_active:
+        return False
+    if notification.warning is not None:
+        from vrisac.sharing.policy import can_view_organisation_data
+
+        return (notification.warning.withdrawn_at is None
+                and can_view_organisation_data(user, notification.warning.organisation_id))
+    return notification.report is not None and can_view(user, notification.report)
+
+
 def _link(notification: Notification) -> str:
+    if notification.warning_id:
+        return settings.SITE_URL + reverse("alerts:detail", args=[notification.warning_id])
     if notification.report_id:
         return settings.SITE_URL + reverse("reports:detail", args=[notification.report_id])
     return settings.SITE_URL + reverse("notifications:list")
@@ -82,6 +142,20 @@ def _link(notification: Notification) -> str:
 
 def describe(notification: Notification) -> dict[str, Any]:
     """What an e-mail may say about one notification."""
+    warning = notification.warning
+    if warning is not None:
+        from vrisac.alerts.presentation import warning_kind_label
+
+        item_text = {
+            "kind": notification.get_kind_display(), "link": _link(notification),
+            "tlp": warning.tlp, "report_kind": warning_kind_label(warning),
+            "title": "", "summary": "",
+        }
+        if warning.tlp not in NO_CONTENT_IN_EMAIL:
+            item_text["title"] = (f"{warning.vulnerability.cve_id}: {warning.item.vendor} "
+                                  f"{warning.item.product} {warning.item.version}").strip()
+            item_text["summary"] = " ".join(warning.match_reason_list[:1])[:500]
+        return item_text
     report = notification.report
     item: dict[str, Any] = {
         "kind": notification.get_kind_display(),
@@ -110,15 +184,12 @@ def send_pending(ids: list[int]) -> dict[str, int]:
     sent = skipped = 0
     rows = (
         Notification.objects.filter(pk__in=ids, email_state=Notification.EmailState.PENDING)
-        .select_related("recipient", "report", "comment")
+        .select_related("recipient", "report", "comment", "warning__vulnerability",
+                        "warning__item")
     )
     for notification in rows:
         user = notification.recipient
-        if (
-            not user.is_active
-            or notification.report is None
-            or not can_view(user, notification.report)
-        ):
+        if not _may_see(user, notification):
             notification.email_state = Notification.EmailState.SKIPPED
             notification.save(update_fields=["email_state"])
             skipped += 1
@@ -140,7 +211,7 @@ def send_digests() -> dict[str, int]:
     items_total = 0
     waiting = (
         Notification.objects.filter(email_state=Notification.EmailState.DIGEST)
-        .select_related("recipient", "report")
+        .select_related("recipient", "report", "warning__vulnerability", "warning__item")
         .order_by("recipient_id", "created_at")
     )
     by_user: dict[int, list[Notification]] = {}
@@ -149,8 +220,7 @@ def send_digests() -> dict[str, int]:
     for rows in by_user.values():
         user = rows[0].recipient
         items = [
-            describe(n) for n in rows
-            if user.is_active and n.report is not None and can_view(user, n.report)
+            describe(n) for n in rows if _may_see(user, n)
         ]
         now = timezone.now()
         with transaction.atomic():

@@ -124,15 +124,11 @@ def nis2_figures(period: Period) -> Nis2Figures:
 # ---- warnings (figures from the warnings app) ----
 
 
-def warning_statistics() -> dict[str, Any] | None:
-    """The warnings app's aggregates, ``vrisac.alerts.selectors.warning_statistics()``, or
-    None while that app does not provide them."""
-    try:
-        from vrisac.alerts.selectors import warning_statistics as source  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return None
-    result: dict[str, Any] = source()
-    return result
+def warning_statistics() -> dict[str, Any]:
+    """The warnings app's aggregates (counts and durations only)."""
+    from vrisac.alerts.selectors import warning_statistics as source
+
+    return source()
 
 
 PRIORITIES = ("kritiek", "hoog", "middel", "laag")
@@ -190,46 +186,30 @@ def _month_key(value: Any) -> str:
 
 
 def warnings_section(stats: Mapping[str, Any] | None) -> WarningsSection:
-    """Turn the warnings app's dict into the section shown, whatever it leaves out.
+    """Turn ``vrisac.alerts.selectors.warning_statistics()`` into the section shown.
 
-    The shape, as agreed with the warnings app::
-
-        {
-          "by_priority": {"kritiek": 2, "hoog": 7, "middel": 12, "laag": 3},
-          "by_state": {"open": 5, "acknowledged": 9, "resolved": 10},
-          "open_kritiek": 2,                      # open kritiek warnings, all regions
-          "median_seconds_to_acknowledge": 5400,  # or None
-          "monthly": [{"month": "2026-01", "kritiek": 1, "hoog": 3}, ...],
-        }
-
-    ``monthly`` may also be a mapping ``{"2026-01": {...}}`` or give a plain ``count`` per
-    month. Only counts and durations are taken; anything else in the dict (names, ids) is
-    ignored, so nothing that identifies a region reaches the page.
+    Only counts and durations are taken, so nothing that identifies a region reaches the
+    page; states get their names in the reader's language, and each month shows its new
+    warnings split into kritiek and the rest (so the bars add up to the month's total).
     """
     if not stats:
         return WarningsSection(available=False)
-    median = stats.get("median_seconds_to_acknowledge",
-                       stats.get("median_time_to_acknowledge_seconds"))
+    from vrisac.alerts.models import Warning
+
+    state_names = dict(Warning.Status.choices)
+    by_state = [(str(state_names.get(key, key)), n)
+                for key, n in _counts(stats.get("by_status"))]
+    median = stats.get("median_seconds_to_acknowledge")
     open_kritiek = stats.get("open_kritiek")
-    monthly_raw = stats.get("monthly") or []
-    if isinstance(monthly_raw, Mapping):
-        monthly_raw = [{"month": k, **(v if isinstance(v, Mapping) else {"count": v})}
-                       for k, v in sorted(monthly_raw.items())]
-    months: list[str] = []
-    series: dict[str, list[int]] = {}
-    entries = [e for e in monthly_raw if isinstance(e, Mapping) and "month" in e]
-    for i, entry in enumerate(entries):
-        months.append(_month_key(entry["month"]))
-        for key, value in entry.items():
-            if key == "month" or not isinstance(value, int | float):
-                continue
-            series.setdefault(str(key), [0] * len(entries))[i] = int(value)
-    order = {p: i for i, p in enumerate((*PRIORITIES, "count"))}
-    series = dict(sorted(series.items(), key=lambda kv: (order.get(kv[0], 99), kv[0])))
+    entries = [e for e in stats.get("monthly") or [] if isinstance(e, Mapping) and "month" in e]
+    months = [_month_key(e["month"]) for e in entries]
+    kritiek = [int(e.get("kritiek", 0)) for e in entries]
+    others = [int(e.get("created", 0)) - k for e, k in zip(entries, kritiek, strict=True)]
+    series = {"kritiek": kritiek, str(_("other priorities")): others} if entries else {}
     return WarningsSection(
         available=True,
         by_priority=_counts(stats.get("by_priority")),
-        by_state=_counts(stats.get("by_state")),
+        by_state=by_state,
         open_kritiek=int(open_kritiek) if isinstance(open_kritiek, int | float) else None,
         median_seconds_to_acknowledge=float(median) if isinstance(median, int | float)
         else None,

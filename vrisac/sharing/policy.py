@@ -258,3 +258,89 @@ def users_with_access(obj: Any) -> models.QuerySet[User]:
     else:
         who = Q(pk__in=[])
     return User.objects.filter(author | who, is_active=True).distinct()
+
+
+# ---------------------------------------------------------------------------------------------
+# Organisation-owned data (an inventory, the warnings matched against it) and external
+# advisories. The same rules as above: one place, a filter and a predicate saying the same.
+#
+# * Organisation-owned rows are seen, in full, by the participants and coordinators of that
+#   organisation only. Coordinators see other organisations' data as aggregates (counts,
+#   common products), never rows; the owner observer sees aggregates only.
+# * External advisories carry the TLP their publisher gave them. TLP:CLEAR and TLP:GREEN are
+#   read by every content role (participants, coordinators, partners); TLP:AMBER by
+#   participants and coordinators (the community the ISAC received it for). TLP:AMBER+STRICT
+#   and TLP:RED advisories are not imported at all (the importer refuses them by name), so no
+#   rule for them is needed here beyond "nobody".
+# ---------------------------------------------------------------------------------------------
+
+ADVISORY_LABELS_FOR_PARTNERS = ("TLP:CLEAR", "TLP:GREEN")
+ADVISORY_LABELS_FOR_PARTICIPANTS = ("TLP:CLEAR", "TLP:GREEN", "TLP:AMBER")
+#: Advisory labels the platform accepts at import; stricter ones are refused.
+ADVISORY_IMPORTABLE_LABELS = ADVISORY_LABELS_FOR_PARTICIPANTS
+
+
+def organisation_scoped_q(viewer: Viewer, field: str = "organisation_id") -> Q:
+    """Rows owned by one of the viewer's organisations, for participants and coordinators."""
+    if not viewer.is_participant or not viewer.organisation_ids:
+        return Q(pk__in=[])
+    return Q(**{f"{field}__in": viewer.organisation_ids})
+
+
+def can_view_organisation_data(user: Any, organisation_id: int | None) -> bool:
+    """The predicate form of ``organisation_scoped_q``."""
+    viewer = viewer_for(user)
+    return viewer.is_participant and organisation_id in viewer.organisation_ids
+
+
+def sees_cross_organisation_aggregates(user: Any) -> bool:
+    """Counts across regions (how many regions run a product or are hit by a vulnerability):
+    coordinators and the owner observer. Never rows of another organisation."""
+    viewer = viewer_for(user)
+    return viewer.is_coordinator or viewer.is_observer
+
+
+def advisory_labels_for(viewer: Viewer) -> tuple[str, ...]:
+    """The advisory TLP labels this viewer may read."""
+    if viewer.is_participant:
+        return ADVISORY_LABELS_FOR_PARTICIPANTS
+    if viewer.is_partner:
+        return ADVISORY_LABELS_FOR_PARTNERS
+    return ()
+
+
+def advisory_visible_q(viewer: Viewer, field: str = "tlp") -> Q:
+    """External advisories the viewer may read, by their TLP label."""
+    labels_ = advisory_labels_for(viewer)
+    if not labels_:
+        return Q(pk__in=[])
+    return Q(**{f"{field}__in": labels_})
+
+
+def can_view_advisory(user: Any, advisory: Any) -> bool:
+    return advisory.tlp in advisory_labels_for(viewer_for(user))
+
+
+class OrganisationScopedQuerySet(models.QuerySet[_M]):
+    """For models with an ``organisation`` owner: ``Model.objects.visible_to(user)``."""
+
+    def visible_to(self, user: Any) -> OrganisationScopedQuerySet[_M]:
+        return self.filter(organisation_scoped_q(viewer_for(user)))
+
+
+class AdvisoryQuerySet(models.QuerySet[_M]):
+    """For models with a ``tlp`` label from an external publisher."""
+
+    def visible_to(self, user: Any) -> AdvisoryQuerySet[_M]:
+        return self.filter(advisory_visible_q(viewer_for(user)))
+
+
+def vulnerability_visible_q(viewer: Viewer) -> Q:
+    """Vulnerabilities known from a public source (NVD, CVE 5, KEV, EPSS: TLP:CLEAR), or from
+    an advisory the viewer may read. Content roles only (the observer sees aggregates)."""
+    if not viewer.reads_content:
+        return Q(pk__in=[])
+    public = (Q(nvd_modified__isnull=False) | Q(cve5_modified__isnull=False)
+              | Q(kev_added__isnull=False) | Q(epss__isnull=False))
+    labels_ = advisory_labels_for(viewer)
+    return public | Q(advisories__tlp__in=labels_) if labels_ else public

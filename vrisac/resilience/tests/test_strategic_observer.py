@@ -24,11 +24,12 @@ SECRET = "GEHEIM-7f3a"
 #: The documented shape of vrisac.alerts.selectors.warning_statistics().
 WARNING_STATS = {
     "by_priority": {"hoog": 7, "kritiek": 2, "middel": 12, "laag": 3},
-    "by_state": {"open": 5, "acknowledged": 9, "resolved": 10},
+    "by_status": {"new": 5, "acknowledged": 9, "mitigated": 8, "not_affected": 2},
     "open_kritiek": 2,
+    "open_kritiek_regions": 1,
     "median_seconds_to_acknowledge": 5400,
-    "monthly": [{"month": "2026-09", "kritiek": 1, "hoog": 3},
-                {"month": "2026-10", "kritiek": 1, "hoog": 4, "middel": 12}],
+    "monthly": [{"month": "2026-09", "created": 4, "acknowledged": 3, "kritiek": 1},
+                {"month": "2026-10", "created": 17, "acknowledged": 6, "kritiek": 1}],
     "regions": ["Veiligheidsregio Utrecht"],  # anything beyond the counts is ignored
 }
 
@@ -171,16 +172,21 @@ def test_strategic_picture_counts_but_never_names(people: dict[str, Any],
 
 
 def test_warnings_section_renders_the_documented_dict() -> None:
-    section = strategic.warnings_section(WARNING_STATS)
+    from django.utils import translation
+
+    with translation.override("en"):
+        section = strategic.warnings_section(WARNING_STATS)
     assert section.available
     assert section.by_priority == [("kritiek", 2), ("hoog", 7), ("middel", 12), ("laag", 3)]
+    assert dict(section.by_state)["acknowledged"] == 9
     assert section.open_kritiek == 2
     assert section.median_to_acknowledge in ("1 h 30 min", "1 u 30 min")
-    assert section.monthly == {"kritiek": [1, 1], "hoog": [3, 4], "middel": [0, 12]}
+    # Each month's bars add up to its new warnings: kritiek and the rest.
+    assert section.monthly == {"kritiek": [1, 1], "other priorities": [3, 16]}
     assert len(section.months) == 2
     assert not strategic.warnings_section(None).available
-    odd = strategic.warnings_section({"monthly": {"2026-10": 4}, "open_kritiek": "x"})
-    assert odd.monthly == {"count": [4]} and odd.open_kritiek is None
+    odd = strategic.warnings_section({"open_kritiek": "x"})
+    assert odd.monthly == {} and odd.open_kritiek is None
 
 
 def test_warnings_section_on_the_page_and_in_the_quarterly_pdf(
@@ -200,12 +206,25 @@ def test_warnings_section_on_the_page_and_in_the_quarterly_pdf(
     assert "kritiek: 2" in text and SECRET not in text and "Utrecht" not in text
 
 
-def test_without_the_warnings_app_the_section_says_so(people: dict[str, Any],
-                                                     content: dict[str, Any]) -> None:
+def test_real_warnings_reach_the_picture_as_counts_only(people: dict[str, Any],
+                                                        content: dict[str, Any],
+                                                        tmp_path: Any) -> None:
+    from vrisac.alerts.models import Warning
+    from vrisac.alerts.tests.helpers import add_item, import_and_match, nvd_cve, nvd_page
+
+    add_item(people["utrecht"], vendor="Cisco", product="IOS", version="12.2(55)SE3",
+             internet_facing=True, criticality="high")
+    import_and_match("nvd", [nvd_page(tmp_path, [nvd_cve(
+        "CVE-2018-0171",
+        [{"vulnerable": True, "criteria": "cpe:2.3:o:cisco:ios:*:*:*:*:*:*:*:*",
+          "versionEndExcluding": "12.2(55)SE12"}],
+        vector="CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")])])
+    warning = Warning.objects.get()
     html = client_for(people["observer"]).get("/resilience/strategic/").content.decode()
     section = html.split('id="h-warnings"')[1].split("</section>")[0]
-    expected = "not available" if strategic.warning_statistics() is None else "stat"
-    assert expected in section or "niet beschikbaar" in section
+    assert "niet beschikbaar" not in section and "not available" not in section
+    assert warning.priority in section
+    assert "Utrecht" not in section and "Cisco" not in section and "CVE-2018-0171" not in html
 
 
 def test_quarterly_report_command_writes_the_pdf(tmp_path: Any, content: dict[str, Any]

@@ -170,6 +170,14 @@ class Indicator(models.Model):
     def source(self) -> Any:
         return self.report if self.report_id else self.feed
 
+    @property
+    def report_title(self) -> str | None:
+        return self.report.title if self.report is not None else None
+
+    @property
+    def feed_name(self) -> str | None:
+        return self.feed.name if self.feed is not None else None
+
 
 class Sighting(models.Model):
     """A participant's note that a value was seen, is a false positive or has expired."""

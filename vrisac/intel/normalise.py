@@ -22,13 +22,13 @@ import hashlib
 import ipaddress
 import re
 import socket
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import idna
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from vrisac.core.errors import DomainError
 
@@ -58,6 +58,10 @@ _HEX_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64, "sha512": 128, "ja3": 32}
 _HEX = re.compile(r"[0-9a-f]+")
 _LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
 _TLD = re.compile(r"(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})")
+_SPACE = re.compile(r"\s")
+_DEFANGED = re.compile(r"[\[\](){}]|h(?:xx|\*\*)p|fxp", re.IGNORECASE)
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029]")
+_HOSTNAME = re.compile(r"(?:(?!-)[a-z0-9_-]{1,63}(?<!-)\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})")
 _MARKUP = re.compile(r"<\s*[a-zA-Z/!?]")
 _CVE = re.compile(r"cve-(\d{4})-(\d{4,7})", re.IGNORECASE)
 _ASN = re.compile(r"(?:as)?\s?(\d{1,10})", re.IGNORECASE)
@@ -106,6 +110,8 @@ class Normalised:
 
 def refang(text: str) -> str:
     """Undo the usual defanging: ``hxxp://``, ``[.]``, ``(.)``, ``[:]``, ``[@]``, ``[dot]``."""
+    if not _DEFANGED.search(text):
+        return text
     for pattern, replacement in _REFANG:
         text = pattern.sub(replacement, text)
     return text
@@ -127,9 +133,8 @@ def _check_text(raw: str, type_: str, *, max_chars: int = MAX_VALUE_CHARS) -> st
         raise _fail(_("The value is empty."))
     if len(value) > max_chars:
         raise _fail(_("The value is longer than %(n)d characters.") % {"n": max_chars})
-    for char in value:
-        if ord(char) < 32 or ord(char) == 127 or unicodedata.category(char) in ("Cc", "Cs"):
-            raise _fail(_("The value contains control characters."))
+    if _CONTROL.search(value):
+        raise _fail(_("The value contains control characters."))
     if _MARKUP.search(value):
         raise _fail(_("The value contains HTML markup."))
     return value
@@ -172,7 +177,7 @@ def _cidr(value: str) -> tuple[str, bytes, int]:
     return network.compressed, ip_key(network.network_address), network.prefixlen
 
 
-def _host(value: str, *, what: str) -> str:
+def _host(value: str, *, what: Any) -> str:
     """A valid host name, lower-case, IDNA-encoded, without a trailing dot."""
     host = value.rstrip(".").lower()
     if not host:
@@ -190,6 +195,8 @@ def _host(value: str, *, what: str) -> str:
             raise _fail(_("%(v)s has an invalid punycode label.") % {"v": value[:80]}) from None
     if len(host) > 253:
         raise _fail(_("The %(what)s is longer than 253 characters.") % {"what": what})
+    if _HOSTNAME.fullmatch(host):
+        return host
     labels = host.split(".")
     if len(labels) < 2:
         raise _fail(_("%(v)s is not a valid %(what)s: it needs at least two labels.")
@@ -210,7 +217,7 @@ def _url(value: str) -> tuple[str, str | None]:
     value = value.strip("<>\"'`")
     if "://" not in value[:30]:
         value = "http://" + value
-    if any(c.isspace() for c in value):
+    if _SPACE.search(value):
         raise _fail(_("A URL cannot contain spaces."))
     try:
         parts = urlsplit(value)
@@ -229,7 +236,7 @@ def _url(value: str) -> tuple[str, str | None]:
     elif ":" in raw_host:
         host = "[" + _ipv6(raw_host)[0] + "]"
     else:
-        host = _host(raw_host, what=_("host"))
+        host = _host(raw_host, what=gettext_lazy("host"))
         host_rev = host_key(host)
     netloc = host
     if parts.username is not None:
@@ -251,7 +258,7 @@ def _email(value: str) -> tuple[str, str]:
         raise _fail(_("%(v)s is not a valid e-mail address.") % {"v": value[:80]})
     if not _EMAIL_LOCAL.fullmatch(local) or local.startswith(".") or ".." in local:
         raise _fail(_("%(v)s has an invalid part before the @.") % {"v": value[:80]})
-    host = _host(domain, what=_("e-mail domain"))
+    host = _host(domain, what=gettext_lazy("e-mail domain"))
     return f"{local}@{host}", host_key(host)
 
 
@@ -292,7 +299,7 @@ def normalise(type_: str, raw: str) -> Normalised:
     elif type_ == "cidr":
         value, ip_start, prefixlen = _cidr(refang(value))
     elif type_ in HOST_TYPES:
-        value = _host(refang(value), what=_("host name"))
+        value = _host(refang(value), what=gettext_lazy("host name"))
         host_rev = host_key(value)
     elif type_ == "url":
         value, host_rev = _url(refang(value))

@@ -198,6 +198,16 @@ def bulk_ingest(*, acting_user: Any, rows: Iterable[store.Row], kind: str = "rep
     result = IngestResult()
     allowed: set[int] = set()
     now = timezone.now()
+    with store.bulk_session():
+        _ingest(acting_user, rows, kind, batch_size, audit_obj, progress, result, allowed, now)
+    if result.rows >= 10_000:
+        store.refresh_statistics()
+    return result
+
+
+def _ingest(acting_user: Any, rows: Iterable[store.Row], kind: str, batch_size: int,
+            audit_obj: Any, progress: Callable[[int], None] | None, result: IngestResult,
+            allowed: set[int], now: datetime) -> None:
     for batch in _batches(rows, batch_size):
         sources = {r.source_id for r in batch}
         if kind == "report":
@@ -211,7 +221,8 @@ def bulk_ingest(*, acting_user: Any, rows: Iterable[store.Row], kind: str = "rep
                 missing = unknown - allowed
                 if missing:
                     raise NotFound(_("Report %(id)s not found.") % {"id": min(missing)})
-        new = store.write_batch(batch, kind=kind, now=now, added_by_id=acting_user.pk)
+        new = store.write_batch(batch, kind=kind, now=now,
+                                added_by_id=getattr(acting_user, "pk", None))
         result.rows += len(batch)
         result.added += new
         result.batches += 1
@@ -220,9 +231,9 @@ def bulk_ingest(*, acting_user: Any, rows: Iterable[store.Row], kind: str = "rep
                      obj=audit_obj, object_type="" if audit_obj else "intel.indicator",
                      details={"batch": result.batches, "given": len(batch), "added": new,
                               "sources": len(sources)})
+        store.refresh_statistics(result.batches)
         if progress is not None:
             progress(len(batch))
-    return result
 
 
 @transaction.atomic
@@ -252,11 +263,9 @@ def indicator_remove(*, indicator: Indicator, acting_user: Any) -> None:
         raise NotFound(_("Indicator not found."))
     if indicator.report.status == Status.RETRACTED:
         raise DomainError(_("A retracted report can no longer be changed."))
-    value_id = indicator.value_id
     audit_record(action="intel.indicator.remove", actor=acting_user, obj=indicator,
                  details={"report": indicator.report_id, "type": indicator.value.type})
     indicator.delete()
-    store.recount([value_id])
 
 
 # --- sightings ----------------------------------------------------------------------------
@@ -427,3 +436,13 @@ def can_add_to(user: Any, report: Report) -> bool:
 
 
 __all__ = ["IndicatorValue", "Prepared", "bulk_ingest", "report_indicators_add"]
+
+
+@transaction.atomic
+def export_record(*, acting_user: Any, format: str, filters: Any) -> None:
+    """One audit row per export: who took which indicators out, in which form."""
+    viewer = viewer_for(acting_user)
+    if not viewer.reads_content:
+        raise NotFound(_("Not found."))
+    audit_record(action="intel.export", actor=acting_user, object_type="intel.export",
+                 details={"format": format, **filters.as_dict()})

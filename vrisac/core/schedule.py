@@ -23,4 +23,6 @@ class ScheduledJob:
 SCHEDULE: list[ScheduledJob] = [
     ScheduledJob("notifications.digest", "0 7 * * *",
                  description="the daily digest e-mail, at 07:00"),
+    ScheduledJob("intel.fetch_feeds", "*/15 * * * *",
+                 description="fetch the indicator feeds that are due (each has its interval)"),
 ]

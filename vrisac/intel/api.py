@@ -43,6 +43,41 @@ class IndicatorIn(Schema):
         "labels, hashes given together (one of each kind) are taken as one file."))
 
 
+class IndicatorBrief(Schema):
+    """An indicator as shown inside a report; its correlations are at ``/indicators``."""
+
+    id: int
+    uuid: str
+    type: str
+    value: str
+    for_detection: bool
+    comment: str
+    first_seen: datetime
+    last_seen: datetime
+    file_group: int | None
+
+
+def indicator_briefs(report: Any) -> list[dict[str, Any]]:
+    """The indicators of a report the caller already may see (prefetched or not)."""
+    prefetched = "indicators" in getattr(report, "_prefetched_objects_cache", {})
+    rows = (report.indicators.all() if prefetched
+            else report.indicators.select_related("value").order_by("id"))
+    return [{
+        "id": i.pk, "uuid": str(i.uuid), "type": i.value.type, "value": i.value.value,
+        "for_detection": i.for_detection, "comment": i.comment, "first_seen": i.first_seen,
+        "last_seen": i.last_seen, "file_group": i.file_group,
+    } for i in rows]
+
+
+def with_indicators(qs: Any) -> Any:
+    from django.db.models import Prefetch
+
+    from .models import Indicator
+
+    return qs.prefetch_related(Prefetch(
+        "indicators", queryset=Indicator.objects.select_related("value").order_by("id")))
+
+
 class CorrelationOut(Schema):
     report_id: int | None
     report_title: str | None

@@ -31,6 +31,7 @@ from django.db.models.functions import RowNumber
 
 from vrisac.sharing.policy import viewer_for
 
+from .compiled import run_many
 from .models import CorrelationExclusion, Indicator, IndicatorValue
 from .normalise import (
     HASH_TYPES,
@@ -94,12 +95,28 @@ class _Collect:
         self.cap = cap
         self.links: dict[int, dict[int, Link]] = defaultdict(dict)
         self.capped: set[int] = set()
+        self.pending: list[tuple[int, int, str]] = []
 
     def add(self, value_id: int, other: Indicator, kind: str) -> None:
         links = self.links[value_id]
         known = links.get(other.pk)
         if known is None or _PRIORITY[kind] < _PRIORITY[known.kind]:
             links[other.pk] = Link(other, kind)
+
+    def later(self, value_id: int, indicator_id: int, kind: str) -> None:
+        """A link found by id only; ``load`` fetches the rows of all of them at once."""
+        self.pending.append((value_id, indicator_id, kind))
+
+    def load(self) -> None:
+        ids = {pk for _vid, pk, _kind in self.pending}
+        if not ids:
+            return
+        rows = {row.pk: row for row in Indicator.objects.filter(pk__in=ids)
+                .select_related("value", "report", "feed")}
+        for value_id, pk, kind in self.pending:
+            if pk in rows:
+                self.add(value_id, rows[pk], kind)
+        self.pending = []
 
     def note_counts(self, rows: list[Indicator], owners: dict[int, set[int]]) -> None:
         counts: dict[int, int] = defaultdict(int)
@@ -125,12 +142,12 @@ def correlate(*, user: Any, indicators: Sequence[Indicator]) -> dict[int, Correl
     expand = {vid: v for vid, v in values.items() if vid not in excluded and vid not in over}
     collect = _Collect(cap)
     if expand:
-        base = (Indicator.objects.visible_to(user).active()
-                .select_related("value", "report", "feed"))
+        base = _active(user).select_related("value", "report", "feed")
         _exact(base, expand, collect)
         _hash_sets(user, base, expand, collect)
-        _networks(base, expand, collect)
-        _hosts(base, expand, collect)
+        _networks(user, base, expand, collect)
+        _hosts(user, base, expand, collect)
+        collect.load()
         excluded_other = set(CorrelationExclusion.objects.values_list("value", flat=True)[:10_000])
     else:
         excluded_other = set()
@@ -154,6 +171,10 @@ def correlate(*, user: Any, indicators: Sequence[Indicator]) -> dict[int, Correl
                 item.links = links
         result[ind.pk] = item
     return result
+
+
+def _active(user: Any) -> Any:
+    return Indicator.objects.visible_to(user).active()
 
 
 def _same_source(a: Indicator, b: Indicator) -> bool:
@@ -203,7 +224,7 @@ def _hash_sets(user: Any, base: Any, values: dict[int, IndicatorValue],
             collect.add(owner, row, HASH_SET)
 
 
-def _networks(base: Any, values: dict[int, IndicatorValue], collect: _Collect) -> None:
+def _networks(user: Any, base: Any, values: dict[int, IndicatorValue], collect: _Collect) -> None:
     addressed: dict[int, tuple[bytes, int, str]] = {}
     for vid, v in values.items():
         key = v.keys()
@@ -230,22 +251,25 @@ def _networks(base: Any, values: dict[int, IndicatorValue], collect: _Collect) -
                 collect.add(vid, row, CIDR)
                 owners[row.value_id].add(vid)
     collect.note_counts(rows, owners)
-    for vid, (start, prefixlen, type_) in addressed.items():
-        if type_ != "cidr":
-            continue
-        inside = list(
-            base.filter(value__ip_start__gte=start,
-                        value__ip_start__lte=network_end(start, prefixlen),
-                        value__prefixlen__gte=prefixlen)
-            .exclude(value_id=vid).order_by("value_id", "id")[: collect.cap]
-        )
-        if len(inside) >= collect.cap:
-            collect.capped.add(vid)
-        for row in inside:
-            collect.add(vid, row, CIDR)
+    networks = [(vid, start, prefixlen) for vid, (start, prefixlen, type_) in addressed.items()
+                if type_ == "cidr"]
+    if networks:
+        rows = run_many(
+            f"inside{collect.cap}", user,
+            [(start, network_end(start, prefixlen)) for _vid, start, prefixlen in networks],
+            lambda m: _active(user).filter(value__ip_start__gte=m[0], value__ip_start__lte=m[1])
+            .order_by("value_id", "id").values_list("id", "value_id", "value__prefixlen")
+            [: collect.cap])
+        counts: dict[int, int] = defaultdict(int)
+        for index, pk, value_id, prefixlen in rows:
+            vid, _start, own_prefixlen = networks[index]
+            counts[vid] += 1
+            if value_id != vid and prefixlen >= own_prefixlen:
+                collect.later(vid, pk, CIDR)
+        collect.capped |= {vid for vid, n in counts.items() if n >= collect.cap}
 
 
-def _hosts(base: Any, values: dict[int, IndicatorValue], collect: _Collect) -> None:
+def _hosts(user: Any, base: Any, values: dict[int, IndicatorValue], collect: _Collect) -> None:
     hosted = {vid: (v.host_rev, v.type) for vid, v in values.items() if v.host_rev}
     if not hosted:
         return
@@ -268,17 +292,20 @@ def _hosts(base: Any, values: dict[int, IndicatorValue], collect: _Collect) -> N
                 collect.add(vid, row, DOMAIN)
                 owners[row.value_id].add(vid)
     collect.note_counts(rows, owners)
-    for vid, (host_rev, type_) in hosted.items():
-        if type_ not in HOST_TYPES:
-            continue
-        below = list(
-            base.filter(value__host_rev__gt=host_rev, value__host_rev__lt=host_rev[:-1] + "/")
-            .order_by("value_id", "id")[: collect.cap]
-        )
-        if len(below) >= collect.cap:
-            collect.capped.add(vid)
-        for row in below:
-            collect.add(vid, row, DOMAIN)
+    domains = [(vid, host_rev) for vid, (host_rev, type_) in hosted.items()
+               if type_ in HOST_TYPES]
+    if domains:
+        rows = run_many(
+            f"below{collect.cap}", user,
+            [(host_rev, host_rev[:-1] + "/") for _vid, host_rev in domains],
+            lambda m: _active(user).filter(value__host_rev__gt=m[0], value__host_rev__lt=m[1])
+            .order_by("value_id", "id").values_list("id", "value_id")[: collect.cap])
+        counts: dict[int, int] = defaultdict(int)
+        for index, pk, _value_id in rows:
+            vid = domains[index][0]
+            counts[vid] += 1
+            collect.later(vid, pk, DOMAIN)
+        collect.capped |= {vid for vid, n in counts.items() if n >= collect.cap}
 
 
 def _over_correlating(values: dict[int, IndicatorValue], excluded: set[int],

@@ -4,21 +4,21 @@ seen by exactly those who see its report or feed (``Indicator.objects.visible_to
 from __future__ import annotations
 
 import ipaddress
-from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from vrisac.core.errors import NotFound
 from vrisac.reports.models import Report
-from vrisac.sharing.policy import Viewer, viewer_for
+from vrisac.sharing.policy import viewer_for
 
 from . import search_index
+from .compiled import run as _run
 from .models import Feed, Indicator, Sighting
 from .normalise import (
     HASH_TYPES,
@@ -73,63 +73,6 @@ def report_indicators(*, user: Any, report: Report) -> QuerySet[Indicator]:
     return indicators(user).filter(report_id=report.pk).order_by("value__type", "value__value")
 
 
-# --- look-ups on the hot path: the policy's query compiled once per viewer ---------------
-#
-# Building a policy-filtered queryset costs the ORM about a millisecond, ten times what the
-# database needs to answer an indexed look-up. The look-ups below therefore compile the very
-# same queryset (``Indicator.objects.visible_to``) once per viewer and shape, and run that
-# SQL with the new values: the policy is still the one in ``vrisac.sharing.policy``, only its
-# compilation is reused. A viewer is immutable (organisations, roles), so a changed
-# membership is a new key.
-
-_MARKER = b"\x00vrisac-intel-marker\x00"
-_COMPILED: OrderedDict[tuple[Any, ...], tuple[str, list[Any], list[int]]] = OrderedDict()
-_COMPILED_MAX = 1024
-
-
-def _marker_index(param: Any) -> int | None:
-    raw = getattr(param, "obj", param)
-    if isinstance(raw, bytes | memoryview | bytearray):
-        data = bytes(raw)
-        if data.startswith(_MARKER):
-            return int(data[len(_MARKER):])
-    return None
-
-
-def _compiled(shape: str, viewer: Viewer, size: int, build: Callable[[list[bytes]], Any]
-              ) -> tuple[str, list[Any], list[int]]:
-    key = (shape, viewer, size, connection.vendor)
-    found = _COMPILED.get(key)
-    if found is None:
-        # Distinct markers: the ORM drops repeated values from an IN list.
-        marks = [_MARKER + str(n).encode() for n in range(size)]
-        sql, params = build(marks).query.sql_with_params()
-        params = list(params)
-        found_at = {_marker_index(p): i for i, p in enumerate(params)}
-        positions = [found_at[n] for n in range(size) if n in found_at]
-        if len(positions) != size:
-            raise RuntimeError(f"cannot compile the look-up {shape}")
-        found = (sql, params, positions)
-        _COMPILED[key] = found
-        if len(_COMPILED) > _COMPILED_MAX:
-            _COMPILED.popitem(last=False)
-    else:
-        _COMPILED.move_to_end(key)
-    return found
-
-
-def _run(shape: str, user: Any, keys: list[bytes], build: Callable[[list[bytes]], Any]
-         ) -> list[tuple[Any, ...]]:
-    viewer = viewer_for(user)
-    sql, params, positions = _compiled(shape, viewer, len(keys), build)
-    params = list(params)
-    for position, key in zip(positions, keys, strict=True):
-        params[position] = key
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
 def _visible(user: Any) -> QuerySet[Indicator]:
     return Indicator.objects.visible_to(user)
 
@@ -147,7 +90,7 @@ def lookup_ids(*, user: Any, value: str, type: str | None = None) -> list[tuple[
     if not readings:
         return []
     keys = _pad([r.digest for r in readings], (1, 2, 4, 8))
-    rows = _run("exact", user, keys, lambda marks: _visible(user).filter(
+    rows = _run(f"exact{len(keys)}", user, keys, lambda marks: _visible(user).filter(
         value__digest__in=marks).values_list("id", "report_id", "feed_id").order_by("id"))
     return [(r[0], r[1], r[2]) for r in rows]
 
@@ -161,7 +104,7 @@ def containing_ids(*, user: Any, address: str) -> list[tuple[int, int | None, in
     item = readings[0]
     assert item.ip_start is not None and item.prefixlen is not None
     keys = _pad(containing_networks(item.ip_start, item.prefixlen), (33, 129))
-    rows = _run("containing", user, keys, lambda marks: _visible(user).filter(
+    rows = _run(f"containing{len(keys)}", user, keys, lambda marks: _visible(user).filter(
         value__type="cidr", value__ip_start__in=marks).values_list(
         "id", "report_id", "feed_id", "value__ip_start", "value__prefixlen").order_by("id"))
     found = []

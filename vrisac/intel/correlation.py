@@ -254,14 +254,14 @@ def _networks(user: Any, base: Any, values: dict[int, IndicatorValue], collect: 
     networks = [(vid, start, prefixlen) for vid, (start, prefixlen, type_) in addressed.items()
                 if type_ == "cidr"]
     if networks:
-        rows = run_many(
+        found = run_many(
             f"inside{collect.cap}", user,
             [(start, network_end(start, prefixlen)) for _vid, start, prefixlen in networks],
             lambda m: _active(user).filter(value__ip_start__gte=m[0], value__ip_start__lte=m[1])
             .order_by("value_id", "id").values_list("id", "value_id", "value__prefixlen")
             [: collect.cap])
         counts: dict[int, int] = defaultdict(int)
-        for index, pk, value_id, prefixlen in rows:
+        for index, pk, value_id, prefixlen in found:
             vid, _start, own_prefixlen = networks[index]
             counts[vid] += 1
             if value_id != vid and prefixlen >= own_prefixlen:
@@ -295,13 +295,13 @@ def _hosts(user: Any, base: Any, values: dict[int, IndicatorValue], collect: _Co
     domains = [(vid, host_rev) for vid, (host_rev, type_) in hosted.items()
                if type_ in HOST_TYPES]
     if domains:
-        rows = run_many(
+        found = run_many(
             f"below{collect.cap}", user,
             [(host_rev, host_rev[:-1] + "/") for _vid, host_rev in domains],
             lambda m: _active(user).filter(value__host_rev__gt=m[0], value__host_rev__lt=m[1])
             .order_by("value_id", "id").values_list("id", "value_id")[: collect.cap])
         counts: dict[int, int] = defaultdict(int)
-        for index, pk, _value_id in rows:
+        for index, pk, _value_id in found:
             vid = domains[index][0]
             counts[vid] += 1
             collect.later(vid, pk, DOMAIN)

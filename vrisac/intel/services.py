@@ -239,8 +239,8 @@ def _ingest(acting_user: Any, rows: Iterable[store.Row], kind: str, batch_size: 
 @transaction.atomic
 def indicator_update(*, indicator: Indicator, acting_user: Any,
                      for_detection: bool | None = None, comment: str | None = None) -> Indicator:
-    indicator = Indicator.objects.select_for_update().select_related("report", "value").get(
-        pk=indicator.pk)
+    indicator = (Indicator.objects.select_for_update(of=("self",))
+                 .select_related("report", "value").get(pk=indicator.pk))
     if indicator.report is None or not can_edit(acting_user, indicator.report):
         raise NotFound(_("Indicator not found."))
     changes: dict[str, Any] = {}

@@ -19,6 +19,10 @@ READ = ["intel:read", "reports:read"]
 WRITE = ["intel:read", "intel:write", "reports:read", "reports:write"]
 
 
+def streamed(response: Any) -> str:
+    return b"".join(response.streaming_content).decode()
+
+
 def ind(type_: str, value: str, **extra: Any) -> dict[str, Any]:
     return {"type": type_, "value": value, **extra}
 
@@ -231,21 +235,20 @@ def test_exports_obey_the_policy_filter_and_are_safe(people: dict) -> None:
     client = api_client(people["haaglanden"], READ)
     response = client.get("/api/v1/exports/csv")
     assert response.status_code == 200
-    text = b"".join(response.streaming_content).decode()
+    text = streamed(response)
     rows = list(csv.DictReader(io.StringIO(text)))
     assert sorted(r["value"] for r in rows) == ["185.220.101.7", "8.8.8.8", "evil.example.org"]
     comment = next(r["comment"] for r in rows if r["value"] == "185.220.101.7")
     assert comment.startswith("'=")
     assert next(r["warninglists"] for r in rows if r["value"] == "8.8.8.8") == (
         "Well-known public DNS resolvers")
-    lines = b"".join(client.get("/api/v1/exports/text", {
-        "type": "ipv4", "without_warninglisted": "true"}).streaming_content).decode()
+    lines = streamed(client.get("/api/v1/exports/text", {
+        "type": "ipv4", "without_warninglisted": "true"}))
     assert lines == "185.220.101.7\n"
-    detection = b"".join(client.get("/api/v1/exports/csv", {
-        "for_detection": "false"}).streaming_content).decode()
+    detection = streamed(client.get("/api/v1/exports/csv", {
+        "for_detection": "false"}))
     assert "evil.example.org" in detection and "185.220.101.7" not in detection
-    none = b"".join(client.get("/api/v1/exports/text", {"type": "ipv4", "tlp": "TLP:CLEAR"})
-                    .streaming_content).decode()
+    none = streamed(client.get("/api/v1/exports/text", {"type": "ipv4", "tlp": "TLP:CLEAR"}))
     assert none == ""
     assert client.get("/api/v1/exports/text").status_code == 400
     assert client.get("/api/v1/exports/csv", {"since": "yesterday"}).status_code == 400

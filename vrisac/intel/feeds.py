@@ -42,6 +42,7 @@ MAX_FEED_BYTES = 100 * 1024 * 1024
 MAX_LINE_CHARS = 8192
 MAX_ERRORS_SHOWN = 20
 _COMMENT_PREFIXES = ("#", "//", ";")
+_UNRECOGNISABLE = frozenset({"filename", "mutex", "user_agent"})
 
 
 def feed_dir() -> Path:
@@ -211,9 +212,12 @@ def _column(header: list[str] | None, spec: str, label: str) -> int | None:
 def _reading(raw: str, type_: str | None) -> Any:
     if type_:
         return normalise(type_, raw)
-    readings = normalise_any(raw)
+    # Without a configured type, only values that show their type are taken: a bare word
+    # could be anything, so it is refused rather than guessed as a file name or mutex.
+    readings = [r for r in normalise_any(raw) if r.type not in _UNRECOGNISABLE]
     if not readings:
-        raise InvalidValue(_("%(v)s is not a recognised indicator.") % {"v": raw[:80]})
+        raise InvalidValue(_("%(v)s is not a recognised indicator; set the feed's type of "
+                             "the values.") % {"v": raw[:80]})
     return readings[0]
 
 

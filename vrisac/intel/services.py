@@ -360,8 +360,15 @@ def warninglist_save(*, acting_user: Any, warninglist: Warninglist | None = None
     warninglist.save()
     audit_record(action="intel.warninglist.save", actor=acting_user, obj=warninglist,
                  details={"kind": kind, "entries": len(cleaned), "enabled": enabled})
-    transaction.on_commit(bump_version)
+    _lists_changed()
     return warninglist
+
+
+def _lists_changed() -> None:
+    # Now (this process sees its own change at once) and once committed (another process
+    # that rebuilt its matcher in between rebuilds it again).
+    bump_version()
+    transaction.on_commit(bump_version)
 
 
 @transaction.atomic
@@ -373,7 +380,7 @@ def warninglist_set_enabled(*, acting_user: Any, warninglist: Warninglist,
     warninglist.save(update_fields=["enabled", "updated_by", "updated_at"])
     audit_record(action="intel.warninglist.enable" if enabled else "intel.warninglist.disable",
                  actor=acting_user, obj=warninglist, details={"key": warninglist.key})
-    transaction.on_commit(bump_version)
+    _lists_changed()
     return warninglist
 
 

@@ -37,12 +37,14 @@ TYPES: tuple[str, ...] = (
     "sha512", "filename", "filepath", "regkey", "mutex", "user_agent", "asn", "cve", "ja3",
     "ja4",
 )
-TYPE_LABELS: dict[str, str] = {
-    "ipv4": "IPv4", "ipv6": "IPv6", "cidr": "CIDR", "domain": "domain", "hostname": "hostname",
-    "url": "URL", "email": "e-mail", "md5": "MD5", "sha1": "SHA-1", "sha256": "SHA-256",
-    "sha512": "SHA-512", "filename": "file name", "filepath": "file path",
-    "regkey": "registry key", "mutex": "mutex", "user_agent": "user agent", "asn": "AS number",
-    "cve": "CVE", "ja3": "JA3", "ja4": "JA4",
+TYPE_LABELS: dict[str, Any] = {
+    "ipv4": "IPv4", "ipv6": "IPv6", "cidr": "CIDR", "domain": gettext_lazy("domain"),
+    "hostname": gettext_lazy("host name"), "url": "URL", "email": gettext_lazy("e-mail"),
+    "md5": "MD5", "sha1": "SHA-1", "sha256": "SHA-256", "sha512": "SHA-512",
+    "filename": gettext_lazy("file name"), "filepath": gettext_lazy("file path"),
+    "regkey": gettext_lazy("registry key"), "mutex": "mutex",
+    "user_agent": gettext_lazy("user agent"), "asn": gettext_lazy("AS number"), "cve": "CVE",
+    "ja3": "JA3", "ja4": "JA4",
 }
 HASH_TYPES = frozenset({"md5", "sha1", "sha256", "sha512"})
 HOST_TYPES = frozenset({"domain", "hostname"})

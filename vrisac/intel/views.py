@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from vrisac.core.errors import DomainError, NotFound
@@ -205,10 +206,14 @@ def extract_add(request: AuthenticatedRequest) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect(f"{reverse('intel:extract')}?report={report.pk}")
-    messages.success(request, _("%(n)d indicators added.") % {"n": result.added})
+    messages.success(request, ngettext("%(n)d indicator added.", "%(n)d indicators added.",
+                                       result.added) % {"n": result.added})
     if result.warninglisted:
-        messages.warning(request, _("%(n)d of them are on a warninglist; check before "
-                                    "blocking.") % {"n": len(result.warninglisted)})
+        count = len(result.warninglisted)
+        messages.warning(request, ngettext(
+            "%(n)d of them is on a warninglist; check it before blocking.",
+            "%(n)d of them are on a warninglist; check them before blocking.",
+            count) % {"n": count})
     return redirect(report)
 
 

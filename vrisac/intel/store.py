@@ -1,13 +1,14 @@
 # ruff: noqa: S608  (table names come from the models; every value is a query parameter)
 """The bulk writer under every indicator write: values and indicators in batches.
 
-One batch is a handful of statements whatever its size: the new values (insert, ignoring
-those already known) and the indicators (insert, or move their first and last seen on a
-repeat). On PostgreSQL each is one statement over arrays (``unnest``); on SQLite each is one
-prepared statement run over the rows (``executemany``), which SQLite runs in-process
-without a round trip per row. ``occurrences`` is kept by triggers in the database
-(migration 0003), so the counts cost no extra statement.
-Callers (the services) hold the transaction and write the audit row per batch.
+One batch is a handful of statements whatever its size: the batch is loaded into a
+temporary table (SQLite: one ``executemany``, run in-process without a round trip per row;
+PostgreSQL: one ``COPY``), then the new values go in (those already known are ignored) and
+the indicators (a repeat only moves its first and last seen), each one set-based
+statement. ``occurrences`` is counted in the same statements (SQLite: by triggers in the
+engine; PostgreSQL: new values are created with their count, the others get what the
+indicator insert really inserted), so the counts cost no extra round trip. Callers (the
+services) hold the transaction and write the audit row per batch.
 """
 
 from __future__ import annotations
@@ -90,14 +91,9 @@ def write_batch(rows: Sequence[Row], *, kind: str, now: datetime,
     if not rows:
         return 0
     sources = sorted({r.source_id for r in rows})
-    values = list({r.item.digest: r.item for r in rows}.values())
     with connection.cursor() as cursor:
         before = _count(cursor, kind, sources)
-        if connection.vendor == "postgresql":
-            _pg_values(cursor, values)
-            _pg_indicators(cursor, rows, kind, now, added_by_id)
-        else:
-            _sqlite_stage(cursor, rows, kind, now, added_by_id)
+        _stage(cursor, rows, kind, now, added_by_id)
         return _count(cursor, kind, sources) - before
 
 
@@ -151,83 +147,90 @@ def _conflict(kind: str, greatest: str, least: str) -> str:
 # --- SQLite -------------------------------------------------------------------------------
 
 _STAGE = "intel_stage"
-_STAGE_COLUMNS = ("uuid, digest, type, value, ip_start, prefixlen, host_rev, source_id, "
-                  "file_group, for_detection, comment, first_seen, last_seen")
+_STAGE_COLUMNS = ("uuid", "digest", "type", "value", "ip_start", "prefixlen", "host_rev",
+                  "source_id", "file_group", "for_detection", "comment", "first_seen",
+                  "last_seen")
+_STAGE_TYPES = ("uuid", "bytea", "text", "text", "bytea", "smallint", "text", "bigint",
+                "smallint", "boolean", "text", "timestamptz", "timestamptz")
 
 
-def _sqlite_stage(cursor: Any, rows: list[Row], kind: str, now: datetime,
-                  added_by_id: int | None) -> None:
-    """Stage the batch in a temporary table without indexes (one ``executemany``), then let
-    SQLite move it into the value and indicator tables in two set-based statements."""
-    adapted: dict[datetime, Any] = {}
+def _stage(cursor: Any, rows: list[Row], kind: str, now: datetime,
+           added_by_id: int | None) -> None:
+    """Load the batch into a temporary table without indexes (SQLite: one ``executemany``,
+    run in-process; PostgreSQL: one ``COPY``), then let the database move it into the value
+    and indicator tables in two set-based statements."""
+    postgres = connection.vendor == "postgresql"
+    columns = ", ".join(_STAGE_COLUMNS)
+    if postgres:
+        typed = ", ".join(f"{c} {t}" for c, t in zip(_STAGE_COLUMNS, _STAGE_TYPES, strict=True))
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} ({typed}) ON COMMIT DROP")
+        cursor.execute(f"TRUNCATE {_STAGE}")
+        with cursor.copy(f"COPY {_STAGE} ({columns}) FROM STDIN") as copy:
+            for r in rows:
+                copy.write_row((time_ordered_uuid(), r.item.digest, r.item.type, r.item.value,
+                                r.item.ip_start, r.item.prefixlen, r.item.host_rev,
+                                r.source_id, r.group, r.for_detection, r.comment,
+                                r.first_seen, r.last_seen))
+        created: Any = now
+    else:
+        adapted: dict[datetime, Any] = {}
 
-    def adapt(moment: datetime) -> Any:
-        found = adapted.get(moment)
-        if found is None:
-            found = adapted[moment] = connection.ops.adapt_datetimefield_value(moment)
-        return found
+        def adapt(moment: datetime) -> Any:
+            found = adapted.get(moment)
+            if found is None:
+                found = adapted[moment] = connection.ops.adapt_datetimefield_value(moment)
+            return found
 
-    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} ({_STAGE_COLUMNS})")
-    cursor.execute(f"DELETE FROM {_STAGE}")
-    cursor.executemany(
-        f"INSERT INTO {_STAGE} ({_STAGE_COLUMNS}) VALUES ({', '.join(['%s'] * 13)})",
-        [
-            (time_ordered_uuid(), r.item.digest, r.item.type, r.item.value, r.item.ip_start,
-             r.item.prefixlen, r.item.host_rev, r.source_id, r.group, r.for_detection,
-             r.comment, adapt(r.first_seen), adapt(r.last_seen))
-            for r in rows
-        ],
-    )
-    cursor.execute(
-        f"INSERT OR IGNORE INTO {VALUES} (digest, type, value, ip_start, prefixlen, host_rev, "
-        f"occurrences) SELECT digest, type, value, ip_start, prefixlen, host_rev, 0 "
-        f"FROM {_STAGE}"
-    )
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} ({columns})")
+        cursor.execute(f"DELETE FROM {_STAGE}")
+        cursor.executemany(
+            f"INSERT INTO {_STAGE} ({columns}) VALUES ({', '.join(['%s'] * 13)})",
+            [
+                (time_ordered_uuid(), r.item.digest, r.item.type, r.item.value,
+                 r.item.ip_start, r.item.prefixlen, r.item.host_rev, r.source_id, r.group,
+                 r.for_detection, r.comment, adapt(r.first_seen), adapt(r.last_seen))
+                for r in rows
+            ],
+        )
+        created = adapt(now)
     report = kind == "report"
-    cursor.execute(
+    insert_indicators = (
         f"INSERT INTO {INDICATORS} (uuid, value_id, report_id, feed_id, file_group, "
         f"for_detection, comment, first_seen, last_seen, created_at, added_by_id) "
-        f"SELECT s.uuid, v.id, {'s.source_id' if report else 'NULL'}, "
-        f"{'NULL' if report else 's.source_id'}, s.file_group, s.for_detection, s.comment, "
-        f"s.first_seen, s.last_seen, %s, %s FROM {_STAGE} s "
-        f"JOIN {VALUES} v ON v.digest = s.digest WHERE true " + _conflict(kind, "max", "min"),
-        [adapt(now), added_by_id],
-    )
-    cursor.execute(f"DELETE FROM {_STAGE}")
-
-
-# --- PostgreSQL ---------------------------------------------------------------------------
-
-def _pg_values(cursor: Any, values: list[Normalised]) -> None:
-    cursor.execute(
-        f"INSERT INTO {VALUES} (digest, type, value, ip_start, prefixlen, host_rev, occurrences) "
-        f"SELECT d, t, v, i, p, h, 0 FROM unnest(%s::bytea[], %s::text[], %s::text[], "
-        f"%s::bytea[], %s::smallint[], %s::text[]) AS u(d, t, v, i, p, h) "
-        f"ON CONFLICT (digest) DO NOTHING",
-        [[v.digest for v in values], [v.type for v in values], [v.value for v in values],
-         [v.ip_start for v in values], [v.prefixlen for v in values],
-         [v.host_rev for v in values]],
-    )
-
-
-def _pg_indicators(cursor: Any, rows: list[Row], kind: str, now: datetime,
-                   added_by_id: int | None) -> None:
-    report = kind == "report"
-    cursor.execute(
-        f"INSERT INTO {INDICATORS} (uuid, value_id, report_id, feed_id, file_group, "
-        f"for_detection, comment, first_seen, last_seen, created_at, added_by_id) "
-        f"SELECT u.id, (SELECT v.id FROM {VALUES} v WHERE v.digest = u.digest), u.r, u.f, "
-        f"u.g, u.d, u.c, u.fs, u.ls, %s, %s "
-        f"FROM unnest(%s::uuid[], %s::bytea[], %s::bigint[], %s::bigint[], %s::smallint[], "
-        f"%s::boolean[], %s::text[], %s::timestamptz[], %s::timestamptz[]) "
         # The value id by a scalar subquery: the value table is probed through its unique
         # index row by row, never scanned, whatever the planner believes about its size.
-        f"AS u(id, digest, r, f, g, d, c, fs, ls) "
-        + _conflict(kind, "GREATEST", "LEAST"),
-        [now, added_by_id,
-         [time_ordered_uuid() for _ in rows], [r.item.digest for r in rows],
-         [r.source_id if report else None for r in rows],
-         [None if report else r.source_id for r in rows],
-         [r.group for r in rows], [r.for_detection for r in rows], [r.comment for r in rows],
-         [r.first_seen for r in rows], [r.last_seen for r in rows]],
+        f"SELECT s.uuid, (SELECT v.id FROM {VALUES} v WHERE v.digest = s.digest), "
+        f"{'s.source_id' if report else 'NULL'}, {'NULL' if report else 's.source_id'}, "
+        f"s.file_group, s.for_detection, s.comment, s.first_seen, s.last_seen, %s, %s "
+        f"FROM {_STAGE} s WHERE true "
+    )
+    if not postgres:
+        # SQLite: the triggers of migration 0003 count the indicators as they go in.
+        cursor.execute(
+            f"INSERT INTO {VALUES} (digest, type, value, ip_start, prefixlen, host_rev, "
+            f"occurrences) SELECT digest, type, value, ip_start, prefixlen, host_rev, 0 "
+            f"FROM {_STAGE} WHERE true ON CONFLICT (digest) DO NOTHING"
+        )
+        cursor.execute(insert_indicators + _conflict(kind, "max", "min"),
+                       [created, added_by_id])
+        return
+    # PostgreSQL: a new value is created with the count of its staged rows (a value that did
+    # not exist has no indicator yet, and the batch holds each source and value once); the
+    # values that existed get the indicators this statement really inserted added (an
+    # inserted row has xmax 0, a repeat that only moved its seen times has not).
+    cursor.execute(
+        f"INSERT INTO {VALUES} (digest, type, value, ip_start, prefixlen, host_rev, "
+        f"occurrences) SELECT DISTINCT ON (digest) digest, type, value, ip_start, prefixlen, "
+        f"host_rev, count(*) OVER (PARTITION BY digest) FROM {_STAGE} ORDER BY digest "
+        f"ON CONFLICT (digest) DO NOTHING RETURNING id"
+    )
+    new_values = [row[0] for row in cursor.fetchall()]
+    cursor.execute(
+        f"WITH added AS ({insert_indicators}{_conflict(kind, 'GREATEST', 'LEAST')} "
+        f"RETURNING value_id, (xmax = 0) AS inserted), "
+        f"counted AS (SELECT value_id, count(*) AS n FROM added WHERE inserted "
+        f"AND NOT (value_id = ANY(%s::bigint[])) GROUP BY value_id) "
+        f"UPDATE {VALUES} AS v SET occurrences = v.occurrences + counted.n FROM counted "
+        f"WHERE v.id = counted.value_id AND v.id = ANY(ARRAY(SELECT value_id FROM counted))",
+        [created, added_by_id, new_values],
     )

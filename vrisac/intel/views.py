@@ -47,6 +47,15 @@ def _coordinator(request: AuthenticatedRequest) -> None:
         raise Http404
 
 
+def _indicator(request: AuthenticatedRequest, pk: int) -> Any:
+    """An indicator the (content-reading) user may see, or 404."""
+    _reader(request)
+    try:
+        return selectors.indicator_get(user=request.user, pk=pk)
+    except NotFound:
+        raise Http404 from None
+
+
 def _form_error(form: Any, exc: DomainError) -> None:
     field = exc.field if exc.field in form.fields else None
     form.add_error(field, exc.message)
@@ -71,11 +80,7 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def indicator_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    _reader(request)
-    try:
-        indicator = selectors.indicator_get(user=request.user, pk=pk)
-    except NotFound:
-        raise Http404 from None
+    indicator = _indicator(request, pk)
     shown = show(user=request.user, indicators=[indicator])[0]
     editable = indicator.report is not None and can_edit(request.user, indicator.report) \
         and indicator.report.status != "retracted"
@@ -91,9 +96,8 @@ def indicator_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def indicator_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    _reader(request)
+    indicator = _indicator(request, pk)
     try:
-        indicator = selectors.indicator_get(user=request.user, pk=pk)
         form = IndicatorEditForm(request.POST)
         if form.is_valid():
             services.indicator_update(indicator=indicator, acting_user=request.user,
@@ -110,9 +114,8 @@ def indicator_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def indicator_remove(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    _reader(request)
+    indicator = _indicator(request, pk)
     try:
-        indicator = selectors.indicator_get(user=request.user, pk=pk)
         report = indicator.report
         services.indicator_remove(indicator=indicator, acting_user=request.user)
     except NotFound:
@@ -127,11 +130,7 @@ def indicator_remove(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def sighting_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    _reader(request)
-    try:
-        indicator = selectors.indicator_get(user=request.user, pk=pk)
-    except NotFound:
-        raise Http404 from None
+    indicator = _indicator(request, pk)
     form = SightingForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data

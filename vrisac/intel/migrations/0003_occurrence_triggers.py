@@ -1,8 +1,11 @@
-"""Keep ``IndicatorValue.occurrences`` in step inside the database: one trigger adds the
-indicators a statement inserted, one takes off those it deleted. On PostgreSQL they run once
-per statement over its transition table, on SQLite once per row in the engine itself, so a
-bulk insert pays no round trip for its counts. (``id = ANY(ARRAY(...))`` keeps the update on
-the primary key index whatever the planner believes about the table's size.)"""
+"""Keep ``IndicatorValue.occurrences`` in step inside the database.
+
+SQLite: one trigger adds each inserted indicator, one takes off each deleted one, in the
+engine itself, so a bulk insert pays no round trip for its counts. PostgreSQL: the bulk
+writer counts the indicators it inserts in the same statement (``intel.store``), setting new
+values' counts as they are created; a trigger per statement takes off deleted indicators
+(``id = ANY(ARRAY(...))`` keeps that update on the primary key index whatever the planner
+believes about the table's size)."""
 
 from django.db import migrations
 
@@ -21,13 +24,6 @@ POSTGRES = [
     # Room on each page so that a count update stays on its page (a HOT update) and does
     # not add entries to every index of the table.
     "ALTER TABLE intel_indicatorvalue SET (fillfactor = 70)",
-    """CREATE FUNCTION intel_count_added() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  WITH c AS (SELECT value_id, count(*) AS n FROM intel_new_rows GROUP BY value_id)
-  UPDATE intel_indicatorvalue AS v SET occurrences = v.occurrences + c.n
-  FROM c WHERE v.id = c.value_id AND v.id = ANY(ARRAY(SELECT value_id FROM c));
-  RETURN NULL;
-END $$""",
     """CREATE FUNCTION intel_count_removed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   WITH c AS (SELECT value_id, count(*) AS n FROM intel_old_rows GROUP BY value_id)
@@ -35,18 +31,13 @@ BEGIN
   FROM c WHERE v.id = c.value_id AND v.id = ANY(ARRAY(SELECT value_id FROM c));
   RETURN NULL;
 END $$""",
-    "CREATE TRIGGER intel_indicator_added AFTER INSERT ON intel_indicator "
-    "REFERENCING NEW TABLE AS intel_new_rows FOR EACH STATEMENT "
-    "EXECUTE FUNCTION intel_count_added()",
     "CREATE TRIGGER intel_indicator_removed AFTER DELETE ON intel_indicator "
     "REFERENCING OLD TABLE AS intel_old_rows FOR EACH STATEMENT "
     "EXECUTE FUNCTION intel_count_removed()",
 ]
 POSTGRES_DROP = [
     "ALTER TABLE intel_indicatorvalue RESET (fillfactor)",
-    "DROP TRIGGER IF EXISTS intel_indicator_added ON intel_indicator",
     "DROP TRIGGER IF EXISTS intel_indicator_removed ON intel_indicator",
-    "DROP FUNCTION IF EXISTS intel_count_added()",
     "DROP FUNCTION IF EXISTS intel_count_removed()",
 ]
 

@@ -53,6 +53,24 @@ def test_indicators_are_normalised_and_stored_once_per_report(people: dict) -> N
     assert list(verify_chain()) == []
 
 
+def test_occurrences_count_indicators_not_repeats(people: dict) -> None:
+    reports = [make_report(people[who], indicators=[ind("domain", "counted.nl")])
+               for who in ("vnog", "utrecht", "haaglanden")]
+    value = IndicatorValue.objects.get(value="counted.nl")
+    assert value.occurrences == 3
+    again = services.report_indicators_add(report=reports[0], acting_user=people["vnog"],
+                                           items=[ind("domain", "counted.nl"),
+                                                  ind("domain", "fresh.nl")])
+    assert again.added == 1
+    value.refresh_from_db()
+    assert value.occurrences == 3
+    assert IndicatorValue.objects.get(value="fresh.nl").occurrences == 1
+    services.indicator_remove(indicator=Indicator.objects.get(report=reports[1]),
+                              acting_user=people["utrecht"])
+    value.refresh_from_db()
+    assert value.occurrences == 2
+
+
 def test_a_bad_indicator_refuses_the_whole_report(people: dict) -> None:
     before = Report.objects.count()
     with pytest.raises(DomainError) as caught:

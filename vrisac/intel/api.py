@@ -9,16 +9,17 @@ from typing import Any, Literal
 
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, File, Query, Router, Schema, UploadedFile
+from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
 from vrisac.api.auth import require_scope
-from vrisac.core.errors import DomainError, NotAllowed, NotFound
+from vrisac.core.errors import DomainError, NotAllowed
 from vrisac.reports.selectors import report_get
 from vrisac.sharing.policy import viewer_for
 
 from . import exports, selectors, services
 from .extract import MAX_FILE_BYTES, MAX_TEXT_CHARS, extract, text_from_file
 from .presentation import indicator_out, show
+from .warninglists import current_matcher
 
 router = Router(tags=["intel"])
 
@@ -55,6 +56,7 @@ class IndicatorBrief(Schema):
     first_seen: datetime
     last_seen: datetime
     file_group: int | None
+    warninglists: list[str]
 
 
 def indicator_briefs(report: Any) -> list[dict[str, Any]]:
@@ -62,10 +64,12 @@ def indicator_briefs(report: Any) -> list[dict[str, Any]]:
     prefetched = "indicators" in getattr(report, "_prefetched_objects_cache", {})
     rows = (report.indicators.all() if prefetched
             else report.indicators.select_related("value").order_by("id"))
+    matcher = current_matcher()
     return [{
         "id": i.pk, "uuid": str(i.uuid), "type": i.value.type, "value": i.value.value,
         "for_detection": i.for_detection, "comment": i.comment, "first_seen": i.first_seen,
         "last_seen": i.last_seen, "file_group": i.file_group,
+        "warninglists": matcher.hits(i.value.keys()),
     } for i in rows]
 
 
@@ -285,7 +289,7 @@ def get_indicator(request: HttpRequest, indicator_id: int) -> dict[str, Any]:
 
 
 @router.post("/indicators", response={201: AddOut})
-def add_indicators(request: HttpRequest, payload: AddIn) -> tuple[int, dict[str, Any]]:
+def add_indicators(request: HttpRequest, payload: AddIn) -> Status[Any]:
     """Add indicators to a report you may edit. All or nothing: an invalid item refuses
     the call and the error names it (``indicators[3].value``)."""
     require_scope(request, "intel:write")
@@ -296,7 +300,7 @@ def add_indicators(request: HttpRequest, payload: AddIn) -> tuple[int, dict[str,
     digests = [p.row.item.digest for p in result.items]
     rows = list(selectors.indicators(request.user).filter(report_id=report.pk,
                                                           value__digest__in=digests))
-    return 201, {"added": result.added, "items": _shown(request, rows)}
+    return Status(201, {"added": result.added, "items": _shown(request, rows)})
 
 
 @router.patch("/indicators/{indicator_id}", response=IndicatorOut)
@@ -310,11 +314,11 @@ def update_indicator(request: HttpRequest, indicator_id: int, payload: Indicator
 
 
 @router.delete("/indicators/{indicator_id}", response={204: None})
-def delete_indicator(request: HttpRequest, indicator_id: int) -> tuple[int, None]:
+def delete_indicator(request: HttpRequest, indicator_id: int) -> Status[None]:
     require_scope(request, "intel:write")
     indicator = selectors.indicator_get(user=request.user, pk=indicator_id)
     services.indicator_remove(indicator=indicator, acting_user=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 def _candidates(text: str) -> dict[str, Any]:
@@ -347,7 +351,7 @@ def _sighting_out(view: selectors.SightingView) -> dict[str, Any]:
 
 
 @router.post("/sightings", response={201: SightingsOut})
-def add_sighting(request: HttpRequest, payload: SightingIn) -> tuple[int, dict[str, Any]]:
+def add_sighting(request: HttpRequest, payload: SightingIn) -> Status[Any]:
     """Record that your organisation saw a value, found it a false positive, or considers
     it expired. Only on a value you can see on some indicator (404 otherwise)."""
     require_scope(request, "intel:write")
@@ -361,9 +365,9 @@ def add_sighting(request: HttpRequest, payload: SightingIn) -> tuple[int, dict[s
     for per_value in counts.values():
         for kind, n in per_value.items():
             total[kind] = total.get(kind, 0) + n
-    org = selectors.SightingView
-    return 201, {"counts": total, "items": [
-        _sighting_out(org(s, s.organisation.name)) for s in made]}
+    view = selectors.SightingView
+    return Status(201, {"counts": total, "items": [
+        _sighting_out(view(s, s.organisation.name)) for s in made]})
 
 
 @router.get("/indicators/{indicator_id}/sightings", response=SightingsOut)
@@ -457,7 +461,7 @@ def list_feeds(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/feeds", response={201: FeedOut})
-def create_feed(request: HttpRequest, payload: FeedIn) -> tuple[int, dict[str, Any]]:
+def create_feed(request: HttpRequest, payload: FeedIn) -> Status[Any]:
     """Configure a feed (ISAC coordinators). It is fetched on the schedule; ``POST
     /feeds/{id}/fetch`` fetches it now."""
     require_scope(request, "intel:write")
@@ -466,20 +470,17 @@ def create_feed(request: HttpRequest, payload: FeedIn) -> tuple[int, dict[str, A
     data = payload.dict()
     feed = feed_save(acting_user=request.user, **{**data,
                                                   "default_type": data["default_type"] or ""})
-    return 201, _feed_out(feed, request.user)
+    return Status(201, _feed_out(feed, request.user))
 
 
 @router.post("/feeds/{feed_id}/fetch", response={202: JobOut})
-def fetch_feed(request: HttpRequest, feed_id: int) -> tuple[int, dict[str, Any]]:
+def fetch_feed(request: HttpRequest, feed_id: int) -> Status[Any]:
     """Queue a fetch of the feed now (ISAC coordinators)."""
     require_scope(request, "intel:write")
     if not viewer_for(request.user).is_coordinator:
         raise NotAllowed(_("Only ISAC coordinators manage feeds."))
     from .feeds import feed_fetch_queue
 
-    try:
-        feed = selectors.feed_get(user=request.user, pk=feed_id)
-    except NotFound:
-        raise
+    feed = selectors.feed_get(user=request.user, pk=feed_id)
     job = feed_fetch_queue(feed=feed, acting_user=request.user)
-    return 202, {"job_id": job.pk}
+    return Status(202, {"job_id": job.pk})

@@ -198,8 +198,7 @@ def bulk_ingest(*, acting_user: Any, rows: Iterable[store.Row], kind: str = "rep
     result = IngestResult()
     allowed: set[int] = set()
     now = timezone.now()
-    with store.bulk_session():
-        _ingest(acting_user, rows, kind, batch_size, audit_obj, progress, result, allowed, now)
+    _ingest(acting_user, rows, kind, batch_size, audit_obj, progress, result, allowed, now)
     if result.rows >= 10_000:
         store.refresh_statistics()
     return result

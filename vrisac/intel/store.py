@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,7 +25,6 @@ from django.db import connection
 from .models import Indicator, IndicatorValue
 from .normalise import Normalised
 
-BULK_CACHE_KIB = 256 * 1024
 VALUES = IndicatorValue._meta.db_table
 INDICATORS = Indicator._meta.db_table
 
@@ -95,25 +93,6 @@ def write_batch(rows: Sequence[Row], *, kind: str, now: datetime,
         before = _count(cursor, kind, sources)
         _stage(cursor, rows, kind, now, added_by_id)
         return _count(cursor, kind, sources) - before
-
-
-@contextmanager
-def bulk_session() -> Iterator[None]:
-    """For a long bulk write on SQLite, a larger page cache (256 MB, a fixed cap whatever
-    the input size) for this connection, so index pages are not spilled and rewritten over
-    and over; the old size is restored afterwards."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        old = cursor.fetchone()[0]
-        cursor.execute(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(old)}")
 
 
 #: After these batches of one bulk write, PostgreSQL's planner statistics are refreshed.
@@ -228,8 +207,11 @@ def _stage(cursor: Any, rows: list[Row], kind: str, now: datetime,
     cursor.execute(
         f"WITH added AS ({insert_indicators}{_conflict(kind, 'GREATEST', 'LEAST')} "
         f"RETURNING value_id, (xmax = 0) AS inserted), "
-        f"counted AS (SELECT value_id, count(*) AS n FROM added WHERE inserted "
-        f"AND NOT (value_id = ANY(%s::bigint[])) GROUP BY value_id) "
+        # Values created by the statement above already hold their count: leave them out
+        # (a hash anti-join, not a scan of the array per row).
+        f"counted AS (SELECT added.value_id, count(*) AS n FROM added "
+        f"LEFT JOIN unnest(%s::bigint[]) AS created(id) ON created.id = added.value_id "
+        f"WHERE added.inserted AND created.id IS NULL GROUP BY added.value_id) "
         f"UPDATE {VALUES} AS v SET occurrences = v.occurrences + counted.n FROM counted "
         f"WHERE v.id = counted.value_id AND v.id = ANY(ARRAY(SELECT value_id FROM counted))",
         [created, added_by_id, new_values],

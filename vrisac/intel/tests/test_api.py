@@ -42,6 +42,7 @@ def test_report_create_accepts_indicators_and_shows_them(people: dict) -> None:
     assert values == {"domain": "rooster-portaal.com",
                       "url": "https://login.rooster-portaal.com/auth",
                       "md5": "a" * 32, "sha256": "b" * 64}
+    assert all(i["warninglists"] == [] for i in body["indicators"])
     groups = {i["type"]: i["file_group"] for i in body["indicators"]}
     assert groups["md5"] == groups["sha256"] is not None
     fetched = client.get(f"/api/v1/reports/{body['id']}").json()

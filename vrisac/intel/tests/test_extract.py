@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 from pathlib import Path
 
 import pytest
@@ -86,13 +85,11 @@ def test_text_over_the_limit_is_refused() -> None:
     "HKLM" + "\\a" * 100_000,
     "0" * 400_000,
 ])
-def test_hostile_text_is_handled_in_linear_time(hostile: str) -> None:
-    # Not a speed assertion: a regex with catastrophic backtracking would not come back
-    # at all on these inputs; this proves the run completes and returns a result.
-    started = time.monotonic()
-    items, _ = extract(hostile, with_warninglists=False)
-    assert isinstance(items, list)
-    assert time.monotonic() - started < 60
+def test_hostile_text_is_handled(hostile: str) -> None:
+    # A pattern with catastrophic backtracking would not come back at all on these inputs
+    # (hundreds of kilobytes of near-matches); the run completing is the test.
+    items, truncated = extract(hostile, with_warninglists=False)
+    assert isinstance(items, list) and truncated is False
 
 
 def test_text_files_and_binary_files() -> None:

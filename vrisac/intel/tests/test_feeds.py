@@ -232,3 +232,21 @@ def test_extract_command(tmp_path: Path, capsys: Any) -> None:
     with pytest.raises(CommandError) as caught:
         call_command("extract", str(binary))
     assert "x.bin" in str(caught.value)
+
+
+def test_feed_api_create_and_fetch_now(people: dict, feed_server: FeedServer,
+                                       django_capture_on_commit_callbacks: Any) -> None:
+    feed_server.files["/api.txt"] = b"185.220.101.30\n"
+    client = api_client(people["coordinator"], ["intel:read", "intel:write"])
+    response = client.post("/api/v1/feeds", {
+        "name": "api-feed", "title": "API feed", "url": f"{feed_server.url}/api.txt"},
+        content_type="application/json")
+    assert response.status_code == 201, response.content
+    feed_id = response.json()["id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/api/v1/feeds/{feed_id}/fetch")
+    assert response.status_code == 202
+    assert Indicator.objects.filter(feed_id=feed_id).count() == 1
+    assert Feed.objects.get(pk=feed_id).last_status == "ok"
+    participant = api_client(people["utrecht"], ["intel:read", "intel:write"])
+    assert participant.post(f"/api/v1/feeds/{feed_id}/fetch").status_code == 403

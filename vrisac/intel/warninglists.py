@@ -26,6 +26,7 @@ from typing import Any
 import re2
 from django.core.cache import cache as django_cache
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from vrisac.core.errors import DomainError
 
@@ -273,3 +274,17 @@ def ensure_shipped() -> None:
                 defaults={"name": data.name, "description": data.description,
                           "source": data.source, "kind": data.kind, "shipped": True},
             )
+
+
+#: The shipped lists' names, for the translation catalogue: the API and the stored data
+#: keep the English name (stable for tools); pages show it translated (``wl_name`` filter).
+SHIPPED_NAMES = (
+    gettext_noop("Cloudflare IP ranges"),
+    gettext_noop("Hashes of the empty file"),
+    gettext_noop("Fastly IP ranges"),
+    gettext_noop("Popular domains"),
+    gettext_noop("Host names of public DNS resolvers (DNS over HTTPS and TLS)"),
+    gettext_noop("Well-known public DNS resolvers"),
+    gettext_noop("Reserved and special-use domain names"),
+    gettext_noop("Private and special-purpose address ranges"),
+)

@@ -31,3 +31,11 @@ def type_label(type_: str) -> str:
     from ..models import TYPE_CHOICES
 
     return str(dict(TYPE_CHOICES).get(type_, type_))
+
+
+@register.filter
+def wl_name(name: str) -> str:
+    """A warninglist's name in the reader's language (shipped lists are in the catalogue)."""
+    from django.utils.translation import gettext
+
+    return gettext(name)

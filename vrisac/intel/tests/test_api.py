@@ -152,7 +152,10 @@ def test_extract_endpoint(people: dict) -> None:
     ]
     too_long = client.post("/api/v1/extract", {"text": "a" * 1_000_001},
                            content_type="application/json")
-    assert too_long.status_code == 422
+    assert too_long.status_code == 422 and "text" in too_long.content.decode()
+    megabytes = client.post("/api/v1/extract", {"text": "a" * 6_000_000},
+                            content_type="application/json")
+    assert megabytes.status_code == 413 and "larger than 5 MB" in megabytes.json()["detail"]
     assert not Indicator.objects.exists()
 
 

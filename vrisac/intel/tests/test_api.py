@@ -227,6 +227,12 @@ def test_search_finds_text_networks_subdomains_and_files(people: dict) -> None:
                                                       {"q": "185.220.101.9"}).json()
     assert {i["report_id"] for i in utrecht["indicators"]} == {report.pk, secret.pk}
     assert client.get("/api/v1/search", {"q": 'ransom" OR (x'}).status_code == 200
+    from vrisac.reports.services import report_update
+
+    report_update(report=report, acting_user=people["vnog"], title="Wiper bij de meldkamer")
+    body = client.get("/api/v1/search", {"q": "wiper"}).json()
+    assert [r["id"] for r in body["reports"]] == [report.pk]
+    assert client.get("/api/v1/search", {"q": "ransomware"}).json()["reports"] == []
 
 
 def test_exports_obey_the_policy_filter_and_are_safe(people: dict) -> None:

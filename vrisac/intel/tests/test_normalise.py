@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from vrisac.intel.normalise import (
     InvalidValue,
@@ -120,3 +122,29 @@ def test_one_value_one_digest_whatever_the_spelling() -> None:
 ])
 def test_candidate_types(raw: str, types: list[str]) -> None:
     assert candidate_types(raw) == types
+
+
+_label = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?", fullmatch=True)
+_host = st.builds(lambda labels, tld: ".".join([*labels, tld]),
+                  st.lists(_label, min_size=1, max_size=4), st.sampled_from(["nl", "com", "org"]))
+
+
+@given(st.ip_addresses(v=4))
+def test_ipv4_normalisation_is_idempotent(address: object) -> None:
+    once = normalise("ipv4", str(address))
+    assert normalise("ipv4", once.value) == once
+
+
+@given(st.ip_addresses(v=6))
+def test_ipv6_normalisation_is_idempotent(address: object) -> None:
+    once = normalise("ipv6", str(address).upper())
+    assert normalise("ipv6", once.value) == once
+
+
+@given(_host, st.booleans())
+def test_host_normalisation_is_idempotent_and_defang_proof(host: str, upper: bool) -> None:
+    spelled = (host.upper() if upper else host).replace(".", "[.]", 1)
+    once = normalise("hostname", spelled)
+    assert once.value == host and normalise("hostname", once.value) == once
+    url = normalise("url", f"hxxps://{spelled}/x")
+    assert url.host_rev == once.host_rev

@@ -82,26 +82,20 @@ _QMARK: dict[str, str] = {}
 def fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     """Run a compiled statement on the current connection and transaction.
 
-    While queries are logged or wrapped (``DEBUG``, the tests' query counting, an
-    ``execute_wrapper``) this is Django's cursor. Otherwise it skips the per-call work of
-    Django's cursor wrapper, which for a long policy statement costs more than the database
-    needs to answer it: on SQLite the ``%s`` to ``?`` rewrite (done once here instead), on
-    PostgreSQL the client-side binding (a server-side prepared statement instead, planned
-    once per connection). Errors are Django's database errors either way.
+    On SQLite, while nothing logs or wraps queries (``DEBUG``, the tests' query counting, an
+    ``execute_wrapper``), this skips the per-call work of Django's cursor wrapper, which for
+    a long policy statement costs more than SQLite needs to answer it: the ``%s`` to ``?``
+    rewrite of the whole statement is done once and kept. Otherwise, and on PostgreSQL, it
+    is Django's cursor. Errors are Django's database errors either way.
     """
-    if connection.queries_logged or connection.execute_wrappers:
+    if (connection.vendor != "sqlite" or connection.queries_logged
+            or connection.execute_wrappers):
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
     connection.ensure_connection()
     raw = connection.connection
     with connection.wrap_database_errors:
-        if connection.vendor == "postgresql":
-            import psycopg
-
-            with psycopg.Cursor(raw) as server_side:
-                server_side.execute(sql, params, prepare=True)
-                return server_side.fetchall()
         qmark = _QMARK.get(sql)
         if qmark is None:
             from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX

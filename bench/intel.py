@@ -198,7 +198,7 @@ def ingest(author: Any, reports: list[int], n: int) -> dict[str, float]:
 
     started = time.perf_counter()
     result = services.bulk_ingest(acting_user=author, rows=rows(), batch_size=10_000,
-                                  progress=progress)
+                                  progress=progress, read_ahead=True)
     elapsed = time.perf_counter() - started
     print(f"  resident memory during ingest: {'; '.join(rss)}")
     print(f"  rows {result.rows:,}, new indicators {result.added:,}, batches {result.batches}")

@@ -311,7 +311,8 @@ def feed_import(*, feed: Feed, acting_user: Any = None,
                 result = FeedResult(status="ok")
                 ingest = services.bulk_ingest(
                     acting_user=acting_user, kind="feed", audit_obj=feed,
-                    rows=parse(feed, spool, label, now, result), progress=progress)
+                    rows=parse(feed, spool, label, now, result), progress=progress,
+                    read_ahead=True)
                 result.rows, result.added = ingest.rows, ingest.added
         except DomainError as exc:
             result = FeedResult(status="failed", errors=[exc.message])

@@ -4,13 +4,15 @@ the audit row inside it (one per batch for bulk work)."""
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
@@ -147,6 +149,53 @@ def _batches(rows: Iterable[store.Row], size: int) -> Iterator[list[store.Row]]:
         yield batch
 
 
+_DONE = object()
+
+
+def _ahead(rows: Iterable[store.Row], size: int) -> Iterator[list[store.Row]]:
+    """The batches of ``rows``, produced one batch ahead on a helper thread: while the
+    database writes one batch, Python reads and normalises the next (the thread waits on
+    the database without holding the interpreter). At most two batches wait, so memory stays
+    flat; an error in the stream is raised here, in the writing thread, so the transaction
+    rolls back. The stream must not use the database (it runs on another connection)."""
+    waiting: queue.Queue[Any] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+    language = translation.get_language()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                waiting.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        with translation.override(language):
+            try:
+                for batch in _batches(rows, size):
+                    if not put(batch):
+                        return
+                put(_DONE)
+            except BaseException as exc:  # handed to the writing thread
+                put(exc)
+
+    helper = threading.Thread(target=produce, name="intel-ingest-reader", daemon=True)
+    helper.start()
+    try:
+        while True:
+            item = waiting.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        helper.join(timeout=10)
+
+
 @transaction.atomic
 def report_indicators_add(*, report: Report, acting_user: Any,
                           items: Sequence[Mapping[str, Any]]) -> AddResult:
@@ -191,23 +240,27 @@ class IngestResult:
 @transaction.atomic
 def bulk_ingest(*, acting_user: Any, rows: Iterable[store.Row], kind: str = "report",
                 batch_size: int = BATCH_SIZE, audit_obj: Any = None,
-                progress: Callable[[int], None] | None = None) -> IngestResult:
+                progress: Callable[[int], None] | None = None,
+                read_ahead: bool = False) -> IngestResult:
     """Write a stream of already validated rows, batch by batch, in one transaction: memory
     stays flat however long the stream is. Report rows are checked against the acting user's
-    right to edit each report; one audit row per batch."""
+    right to edit each report; one audit row per batch. ``read_ahead`` produces the next
+    batch on a helper thread while this one is written (for streams that do not use the
+    database: a feed file, a generator)."""
     result = IngestResult()
     allowed: set[int] = set()
     now = timezone.now()
-    _ingest(acting_user, rows, kind, batch_size, audit_obj, progress, result, allowed, now)
+    batches = _ahead(rows, batch_size) if read_ahead else _batches(rows, batch_size)
+    _ingest(acting_user, batches, kind, audit_obj, progress, result, allowed, now)
     if result.rows >= 10_000:
         store.refresh_statistics()
     return result
 
 
-def _ingest(acting_user: Any, rows: Iterable[store.Row], kind: str, batch_size: int,
+def _ingest(acting_user: Any, batches: Iterable[list[store.Row]], kind: str,
             audit_obj: Any, progress: Callable[[int], None] | None, result: IngestResult,
             allowed: set[int], now: datetime) -> None:
-    for batch in _batches(rows, batch_size):
+    for batch in batches:
         sources = {r.source_id for r in batch}
         if kind == "report":
             unknown = sources - allowed

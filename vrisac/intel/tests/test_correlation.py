@@ -269,3 +269,27 @@ def test_correlating_a_report_takes_a_fixed_number_of_queries(
     rows = list(selectors.report_indicators(user=people["utrecht"], report=report))
     with django_assert_max_num_queries(16):
         correlate(user=people["utrecht"], indicators=rows)
+
+
+def test_bulk_ingest_reading_ahead_and_an_error_midway(people: dict) -> None:
+    from django.utils import timezone
+
+    author = people["vnog"]
+    report = make_report(author)
+    now = timezone.now()
+
+    def rows(fail_at: int | None = None) -> Any:
+        for n in range(2500):
+            if n == fail_at:
+                raise DomainError(f"line {n}: broken")
+            yield store.Row(report.pk, normalise("domain", f"d{n}.rooster-portaal.com"), True,
+                            "", now, now)
+
+    with pytest.raises(DomainError) as caught:
+        services.bulk_ingest(acting_user=author, rows=rows(fail_at=2100), batch_size=500,
+                             read_ahead=True)
+    assert caught.value.message == "line 2100: broken"
+    assert not Indicator.objects.filter(report=report).exists()
+    result = services.bulk_ingest(acting_user=author, rows=rows(), batch_size=500,
+                                  read_ahead=True)
+    assert (result.rows, result.added, result.batches) == (2500, 2500, 5)

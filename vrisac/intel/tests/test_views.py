@@ -160,3 +160,17 @@ def test_coordinator_pages(people: dict) -> None:
         "delimiter": ",", "interval_minutes": "60", "tlp": "TLP:GREEN",
         "audience": "participants"})
     assert "must lie in" in bad.content.decode()
+
+
+def test_report_page_indicators_have_a_query_budget(people: dict,
+                                                    django_assert_max_num_queries: Any) -> None:
+    items = ([ind("ipv4", f"185.220.{n}.1") for n in range(15)]
+             + [ind("cidr", f"10.{n}.0.0/16") for n in range(10)]
+             + [ind("domain", f"d{n}.rooster-portaal.com") for n in range(10)]
+             + [ind("md5", f"{n:032x}") for n in range(5)])
+    report = make_report(people["vnog"], indicators=items)
+    make_report(people["utrecht"], indicators=items[::3])
+    client = client_for(people["haaglanden"])
+    with django_assert_max_num_queries(24):
+        page = client.get(report.get_absolute_url())
+    assert page.content.decode().count('class="ioc"') >= 40

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.throttling import AuthRateThrottle
@@ -35,6 +37,14 @@ def _not_found(request: HttpRequest, exc: NotFound) -> HttpResponse:
 @api.exception_handler(NotAllowed)
 def _not_allowed(request: HttpRequest, exc: NotAllowed) -> HttpResponse:
     return api.create_response(request, {"detail": exc.message}, status=403)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+    return api.create_response(
+        request, {"detail": f"The request body is larger than {limit} MB; send less at a time "
+                            "or upload a file.", "code": "too_large"}, status=413)
 
 
 @api.exception_handler(DomainError)

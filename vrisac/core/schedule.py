@@ -40,4 +40,6 @@ SCHEDULE: list[ScheduledJob] = [
     ScheduledJob("advisories.import_epss", "30 6 * * *",
                  description="FIRST EPSS scores (VRISAC_EPSS_URLS), daily at 06:30, before "
                              "the digest"),
+    ScheduledJob("intel.fetch_feeds", "*/15 * * * *",
+                 description="fetch the indicator feeds that are due (each has its interval)"),
 ]

@@ -10,6 +10,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from vrisac.accounts.models import User
 from vrisac.api.auth import require_scope
 from vrisac.core.errors import DomainError
+from vrisac.intel.api import IndicatorBrief, IndicatorIn, indicator_briefs, with_indicators
 from vrisac.organisations.models import Organisation
 from vrisac.sharing.policy import can_see_source
 
@@ -48,6 +49,9 @@ class ReportOut(Schema):
     published_at: datetime | None
     retracted_at: datetime | None
     retraction_reason: str
+    indicators: list[IndicatorBrief] = Field(
+        default_factory=list, description="Its indicators; their correlations are at "
+                                          "/api/v1/indicators?report_id=ID.")
 
 
 class ReportIn(Schema):
@@ -62,6 +66,7 @@ class ReportIn(Schema):
     anonymous: bool = False
     tags: list[str] = Field(default_factory=list, max_length=20)
     status: Literal["draft", "published"] = "draft"
+    indicators: list[IndicatorIn] = Field(default_factory=list, max_length=10_000)
 
 
 class ReportPatch(Schema):
@@ -127,6 +132,7 @@ def report_out(report: Report, user: Any) -> dict[str, Any]:
         "published_at": report.published_at,
         "retracted_at": report.retracted_at,
         "retraction_reason": report.retraction_reason,
+        "indicators": indicator_briefs(report),
     }
 
 
@@ -155,9 +161,8 @@ def list_reports(request: HttpRequest, filters: Query[ReportFilters]) -> Any:
     """Reports you may see, newest first. Paged with ``limit`` and ``offset``; the answer is
     ``{"items": [...], "count": N}``."""
     require_scope(request, "reports:read")
-    qs = selectors.report_list(user=request.user, **filters.dict()).prefetch_related(
-        "audience_organisations", "audience_people"
-    )
+    qs = with_indicators(selectors.report_list(user=request.user, **filters.dict())
+                         .prefetch_related("audience_organisations", "audience_people"))
     return _Mapped(qs, request.user)
 
 
@@ -195,6 +200,7 @@ def create_report(request: HttpRequest, payload: ReportIn) -> Status[dict[str, A
         anonymous=payload.anonymous,
         tags=payload.tags,
         publish=payload.status == "published",
+        indicators=[item.dict() for item in payload.indicators],
     )
     report = selectors.report_get(user=request.user, pk=report.pk, record_view=False)
     return Status(201, report_out(report, request.user))

@@ -4,7 +4,7 @@ notifications sent once it commits."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any
 
 from django.db import transaction
@@ -107,6 +107,7 @@ def report_create(
     anonymous: bool = False,
     tags: Iterable[str] = (),
     publish: bool = False,
+    indicators: Sequence[Mapping[str, Any]] = (),
 ) -> Report:
     viewer = viewer_for(author)
     if not viewer.reads_content or viewer.organisation_id is None:
@@ -139,6 +140,11 @@ def report_create(
     _record_revision(report, author)
     audit_record(action="report.create", actor=author, obj=report,
                  details={"tlp": tlp, "audience": audience, "kind": kind})
+    from vrisac.intel.services import report_changed, report_indicators_add
+
+    if indicators:
+        report_indicators_add(report=report, acting_user=author, items=indicators)
+    report_changed(report=report, event="create")
     if publish:
         report = report_publish(report=report, acting_user=author)
     return report
@@ -188,6 +194,9 @@ def report_update(
     audit_record(action="report.edit", actor=acting_user, obj=report,
                  details={"version": report.version, "fields": sorted(changes),
                           "tlp": report.tlp, "audience": report.audience})
+    from vrisac.intel.services import report_changed
+
+    report_changed(report=report, event="edit")
     return report
 
 
@@ -203,6 +212,9 @@ def report_publish(*, report: Report, acting_user: Any) -> Report:
     report.save(update_fields=["status", "published_at", "updated_at"])
     audit_record(action="report.publish", actor=acting_user, obj=report,
                  details={"tlp": report.tlp, "audience": report.audience})
+    from vrisac.intel.services import report_changed
+
+    report_changed(report=report, event="publish")
     from vrisac.notifications.services import notify_report_shared
 
     notify_report_shared(report=report)
@@ -224,6 +236,9 @@ def report_retract(*, report: Report, acting_user: Any, reason: str = "") -> Rep
     report.save(update_fields=["status", "retracted_at", "retraction_reason", "updated_at"])
     audit_record(action="report.retract", actor=acting_user, obj=report,
                  details={"reason": report.retraction_reason})
+    from vrisac.intel.services import report_changed
+
+    report_changed(report=report, event="retract")
     return report
 
 

@@ -118,35 +118,46 @@ def forget_viewer(user: Any) -> None:
         delattr(user, _VIEWER_ATTR)
 
 
-def _m2m_exists(model: type[models.Model], field_name: str, values: Any) -> Exists:
+def _m2m_exists(model: type[models.Model], field_name: str, values: Any,
+                prefix: str = "") -> Exists:
     field = model._meta.get_field(field_name)
     through = field.remote_field.through  # type: ignore[union-attr]
     source = field.m2m_field_name()  # type: ignore[union-attr]
     target = field.m2m_reverse_field_name()  # type: ignore[union-attr]
     lookup = f"{target}_id__in" if not isinstance(values, int) else f"{target}_id"
-    return Exists(through.objects.filter(**{f"{source}_id": OuterRef("pk"), lookup: values}))
+    return Exists(through.objects.filter(**{f"{source}_id": OuterRef(f"{prefix}pk"),
+                                            lookup: values}))
 
 
-def visible_q(model: type[models.Model], viewer: Viewer) -> Q:
-    """The policy as a filter on a model with the ``SharedContent`` fields."""
-    shared = Q(status__in=SHARED_STATUSES)
-    allowed: Any = Q(audience=Audience.PUBLIC)
+def visible_q(model: type[models.Model], viewer: Viewer, prefix: str = "") -> Q:
+    """The policy as a filter on a model with the ``SharedContent`` fields.
+
+    ``prefix`` applies the same policy to a related object, for content that belongs to it:
+    ``visible_q(Report, viewer, prefix="report__")`` filters indicators by their report.
+    """
+
+    def q(**lookups: Any) -> Q:
+        return Q(**{f"{prefix}{key}": value for key, value in lookups.items()})
+
+    shared = q(status__in=SHARED_STATUSES)
+    allowed: Any = q(audience=Audience.PUBLIC)
     if viewer.reads_content:
         orgs = viewer.organisation_ids
         if viewer.is_participant:
-            allowed |= Q(audience__in=[Audience.PARTICIPANTS, Audience.PARTNERS])
+            allowed |= q(audience__in=[Audience.PARTICIPANTS, Audience.PARTNERS])
         elif viewer.is_partner:
-            allowed |= Q(audience=Audience.PARTNERS)
-        allowed |= Q(audience=Audience.ORGANISATION, organisation_id__in=orgs)
-        allowed |= Q(audience=Audience.ORGANISATIONS) & (
-            Q(organisation_id__in=orgs) | _m2m_exists(model, "audience_organisations", orgs)
+            allowed |= q(audience=Audience.PARTNERS)
+        allowed |= q(audience=Audience.ORGANISATION, organisation_id__in=orgs)
+        allowed |= q(audience=Audience.ORGANISATIONS) & (
+            q(organisation_id__in=orgs)
+            | _m2m_exists(model, "audience_organisations", orgs, prefix)
         )
-        allowed |= Q(audience=Audience.PEOPLE) & _m2m_exists(
-            model, "audience_people", viewer.user_id
+        allowed |= q(audience=Audience.PEOPLE) & _m2m_exists(
+            model, "audience_people", viewer.user_id, prefix
         )
     condition = shared & allowed
     if viewer.user_id is not None:
-        condition |= Q(author_id=viewer.user_id)
+        condition |= q(author_id=viewer.user_id)
     return condition
 
 

@@ -248,6 +248,10 @@ WHITENOISE_MAX_AGE = 3600
 # Attachments live outside the web root and are served only through a permission check.
 ATTACHMENT_ROOT = DATA_DIR / "attachments"
 ATTACHMENT_MAX_BYTES = env.get_int("VRISAC_ATTACHMENT_MAX_MB", 20) * 1024 * 1024
+# Attachments are encrypted at rest (AES-256-GCM). Keys, newest first, comma-separated; the
+# embedded default keeps a generated key in the data folder, production requires the variable.
+VRISAC_ATTACHMENT_KEYS = env.get_list("VRISAC_ATTACHMENT_KEYS", [])
+VRISAC_ATTACHMENT_KEY_FILE_ALLOWED = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000

@@ -19,6 +19,9 @@ DEBUG = False
 SITE_URL = (env.get("VRISAC_SITE_URL") or f"https://{ALLOWED_HOSTS[0]}").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.get_list("VRISAC_CSRF_TRUSTED_ORIGINS", [SITE_URL])
 
+# No key file on disk in production: the keys come from the environment or uploads stay off.
+VRISAC_ATTACHMENT_KEY_FILE_ALLOWED = False
+
 SECURE_SSL_REDIRECT = env.get_bool("VRISAC_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]

@@ -10,7 +10,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -212,14 +211,8 @@ def item_download(request: AuthenticatedRequest, uuid: str, version: int | None 
 
 def file_response(source: KnowledgeItem | KnowledgeItemVersion) -> StreamingHttpResponse:
     """A stored file as an attachment that no browser renders in the platform's origin."""
-    response = StreamingHttpResponse(files.read_chunks(source.storage_name),
-                                     content_type=source.content_type)
-    response["Content-Disposition"] = content_disposition_header(True, source.filename)
-    response["Content-Length"] = str(source.size)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return files.download_response(storage_name=source.storage_name, filename=source.filename,
+                                   content_type=source.content_type, size=source.size or 0)
 
 
 @login_required

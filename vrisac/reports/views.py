@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -228,14 +227,9 @@ def attachment_download(request: AuthenticatedRequest, uuid: str) -> StreamingHt
         services.attachment_download(attachment=attachment, user=request.user)
     except NotFound:
         raise Http404 from None
-    response = StreamingHttpResponse(files.read_chunks(attachment.uuid.hex),
-                                     content_type=attachment.content_type)
-    response["Content-Disposition"] = content_disposition_header(True, attachment.filename)
-    response["Content-Length"] = str(attachment.size)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return files.download_response(storage_name=attachment.uuid.hex,
+                                   filename=attachment.filename,
+                                   content_type=attachment.content_type, size=attachment.size)
 
 
 @login_required

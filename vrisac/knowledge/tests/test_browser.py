@@ -327,7 +327,8 @@ def test_a_member_searches_the_knowledge_base(browser: Any, live_server: Any, pe
         page.size = size
         try:
             page.goto(live_server.url + "/knowledge/")
-            page.locator("main").get_by_role("searchbox", name="Zoeken", exact=True).fill("gijzelsoftware")
+            search = page.locator("main").get_by_role("searchbox", name="Zoeken", exact=True)
+            search.fill("gijzelsoftware")
             page.get_by_role("button", name="Zoeken").click()
             page.get_by_role("heading", name="2 resultaten voor ‘gijzelsoftware’").wait_for()
             assert page.locator(".meta", has_text="ISAC-product").is_visible()

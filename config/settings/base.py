@@ -284,6 +284,9 @@ VRISAC_INVITATION_DAYS = env.get_int("VRISAC_INVITATION_DAYS", 14)
 VRISAC_TOKEN_DEFAULT_DAYS = env.get_int("VRISAC_TOKEN_DEFAULT_DAYS", 365)
 #: Token use is audited at most once per token in this many seconds.
 VRISAC_TOKEN_USE_AUDIT_SECONDS = 300
+#: Wrong API tokens from one address before every token from it is refused for a while.
+VRISAC_TOKEN_FAILURES_PER_ADDRESS = env.get_int("VRISAC_TOKEN_FAILURES_PER_ADDRESS", 30)
+VRISAC_TOKEN_LOCKOUT_SECONDS = env.get_int("VRISAC_TOKEN_LOCKOUT_SECONDS", 15 * 60)
 VRISAC_TRUST_X_FORWARDED_FOR = env.get_bool("VRISAC_TRUST_X_FORWARDED_FOR", False)
 #: Outbound fetches (feeds, advisories, TAXII) refuse non-public addresses unless allowed here.
 VRISAC_FETCH_ALLOW_PRIVATE = env.get_bool("VRISAC_FETCH_ALLOW_PRIVATE", False)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from vrisac.core.audit import audit_record
 from vrisac.core.errors import DomainError
+from vrisac.core.request_context import current_origin
 
 from .models import ApiToken, User
 from .scopes import SCOPES, scopes_for_roles
@@ -94,18 +95,50 @@ def tokens_revoke_all(*, user: User, acting_user: User | None = None) -> int:
     return count
 
 
+def _failure_key(ip: str | None) -> str:
+    return f"vrisac:token-failures:{ip or 'unknown'}"
+
+
+def token_address_blocked(ip: str | None = None) -> bool:
+    """Too many wrong tokens from this address lately: every token is refused from it."""
+    ip = ip if ip is not None else current_origin().ip
+    limit = int(settings.VRISAC_TOKEN_FAILURES_PER_ADDRESS)
+    return int(cache.get(_failure_key(ip), 0)) >= limit
+
+
+def _token_failed(channel: str) -> None:
+    ip = current_origin().ip
+    key = _failure_key(ip)
+    window = int(settings.VRISAC_TOKEN_LOCKOUT_SECONDS)
+    cache.add(key, 0, timeout=window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        count = 1
+    if count == int(settings.VRISAC_TOKEN_FAILURES_PER_ADDRESS):
+        audit_record(action="token.lockout", result="denied",
+                     details={"channel": channel, "window_seconds": window})
+
+
 def token_authenticate(raw: str, *, channel: str = "api") -> ApiToken | None:
     """The token behind ``raw`` if it is valid, unexpired and unrevoked, for an active user.
 
-    Use is recorded in the audit log at most once per token per interval, so that a busy
-    client does not turn the log into a request log.
+    Wrong tokens are counted per address; past the limit every token from that address is
+    refused for a while, so keys cannot be guessed. Use is recorded in the audit log at most
+    once per token per interval, so that a busy client does not turn the log into a request
+    log.
     """
+    if token_address_blocked():
+        return None
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+        _token_failed(channel)
         return None
     token = (
         ApiToken.objects.select_related("user").filter(token_hash=hash_token(raw)).first()
     )
     if token is None or not token.is_usable or not token.user.is_active:
+        _token_failed(channel)
         return None
     now = timezone.now()
     interval = int(settings.VRISAC_TOKEN_USE_AUDIT_SECONDS)

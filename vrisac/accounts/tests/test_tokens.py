@@ -168,3 +168,17 @@ def test_vrisac_command_line_prints_a_usable_token(tmp_path: Path) -> None:
                   "--name", "C3", "--no-email")
     assert refused.returncode != 0 and "2 van de 2 zetels" in refused.stderr
     assert settings.BASE_DIR
+
+
+@pytest.mark.django_db
+def test_guessing_tokens_locks_the_address_out(settings: Any) -> None:
+    settings.VRISAC_TOKEN_FAILURES_PER_ADDRESS = 5
+    person = make_person("participant", "utrecht")
+    _token, raw = token_create(user=person)
+    for n in range(5):
+        assert bearer(f"vrs_guess{n}").get("/api/v1/reports").status_code == 401
+    blocked = bearer(raw).get("/api/v1/reports")  # even the right token, from this address
+    assert blocked.status_code == 429
+    assert AuditEvent.objects.filter(action="token.lockout").count() == 1
+    other_address = Client(HTTP_AUTHORIZATION=f"Bearer {raw}", REMOTE_ADDR="192.0.2.7")
+    assert other_address.get("/api/v1/reports").status_code == 200

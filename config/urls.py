@@ -6,13 +6,16 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from vrisac.core import views as core_views
+from vrisac.ops import views as ops_views
 
 # The Django admin logs in through the platform's own login, with its second factor.
 admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", core_views.public_home, name="home"),
-    path("healthz", core_views.healthz, name="healthz"),
+    path("healthz", ops_views.healthz, name="healthz"),
+    path("readyz", ops_views.readyz, name="readyz"),
+    path("metrics", ops_views.metrics, name="metrics"),
     path("favicon.ico", core_views.favicon),
     path("", include("vrisac.core.urls")),
     path("accounts/", include("vrisac.accounts.urls")),
@@ -34,6 +37,7 @@ urlpatterns = [
     path("warnings/", include("vrisac.alerts.urls")),
     path("resilience/", include("vrisac.resilience.urls")),
     path("knowledge/", include("vrisac.knowledge.urls")),
+    path("ops/", include("vrisac.ops.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", include("vrisac.api.urls")),
     path("django-admin/", admin.site.urls),

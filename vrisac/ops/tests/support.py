@@ -1,0 +1,95 @@
+"""Jobs and helpers for the operations tests, also loaded by the worker processes the tests
+start (``python -c "import vrisac.ops.tests.support; ..."``)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from django.db import connection
+
+from vrisac.core.jobs import JobContext, job
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@job("ops_test.record", description="append this job's id and the worker's pid to a file")
+def record(ctx: JobContext, path: str, pause: float = 0.0) -> dict[str, Any]:
+    time.sleep(pause)
+    with open(path, "a", encoding="utf-8") as out:
+        out.write(f"{ctx.job.pk} {os.getpid()}\n")
+    return {"pid": os.getpid()}
+
+
+@job("ops_test.slow_first", description="sleep long on the first attempt, finish on a retry")
+def slow_first(ctx: JobContext, seconds: float = 120.0) -> dict[str, Any]:
+    ctx.log(f"attempt {ctx.job.attempts}")
+    if ctx.job.attempts <= 1:
+        time.sleep(seconds)
+    return {"attempt": ctx.job.attempts}
+
+
+def database_url() -> str:
+    """The test database as a DATABASE_URL, for processes started by a test."""
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    auth = quote(s["USER"] or "")
+    if s.get("PASSWORD"):
+        auth += ":" + quote(s["PASSWORD"])
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def process_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items()
+            if not k.startswith(("VRISAC_", "DJANGO_", "PROMETHEUS_")) and k != "DATABASE_URL"}
+    return {**base, "DATABASE_URL": database_url(), "VRISAC_DATA_DIR": str(tmp_path),
+            "DJANGO_SETTINGS_MODULE": "config.settings.local", "PYTHONUNBUFFERED": "1",
+            **extra}
+
+
+def vrisac_process(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """``vrisac ARGS`` in a process of its own that knows the test jobs above."""
+    code = ("import sys, vrisac.ops.tests.support; from config.cli import main; "
+            "main(['vrisac', *sys.argv[1:]])")
+    with open(log, "ab") as handle:
+        return subprocess.Popen([sys.executable, "-c", code, *args], env=env, cwd=ROOT,
+                                stdout=handle, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+
+def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: float = 20) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=timeout)
+
+
+@contextmanager
+def processes(*procs: subprocess.Popen[bytes]) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        for proc in procs:
+            stop(proc)
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 60, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")

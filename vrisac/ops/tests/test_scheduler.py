@@ -83,6 +83,7 @@ def test_two_schedulers_racing_for_the_same_slots_enqueue_each_once(db_queue: No
                 if claim is not None:
                     won[scheduler.process_id].append(claim)
                     # The first run finishes before the next slot, as a quick job would.
+                    assert claim.job_row_id is not None
                     Job.objects.filter(pk=claim.job_row_id).update(state=Job.State.SUCCEEDED)
         finally:
             connection.close()

@@ -139,7 +139,7 @@ def audit_prune(*, before: datetime, dry_run: bool = False) -> int:
 
 def _anchor(first: AuditEvent) -> AuditEvent | None:
     """The retention row that vouches for the removal of every row before ``first``."""
-    return (AuditEvent.objects.filter(action=RETENTION_ACTION, seq__gt=first.seq,
+    return (AuditEvent.objects.filter(action=RETENTION_ACTION, seq__gte=first.seq,
                                       details__removed_through_seq=first.seq - 1)
             .order_by("-seq").first())
 

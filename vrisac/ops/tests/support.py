@@ -49,6 +49,12 @@ def database_url() -> str:
 
 
 def process_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment of a platform process on the test database (which then gets the
+    database cache's table, which the suite itself does not use)."""
+    from django.core.management import call_command
+
+    if "DATABASE_URL" not in extra:
+        call_command("createcachetable", "vrisac_cache", verbosity=0)
     base = {k: v for k, v in os.environ.items()
             if not k.startswith(("VRISAC_", "DJANGO_", "PROMETHEUS_")) and k != "DATABASE_URL"}
     return {**base, "DATABASE_URL": database_url(), "VRISAC_DATA_DIR": str(tmp_path),
@@ -58,8 +64,9 @@ def process_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 def vrisac_process(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     """``vrisac ARGS`` in a process of its own that knows the test jobs above."""
-    code = ("import sys, vrisac.ops.tests.support; from config.cli import main; "
-            "main(['vrisac', *sys.argv[1:]])")
+    code = ("import sys, django; django.setup(); import vrisac.ops.tests.support; "
+            "from django.core.management import execute_from_command_line; "
+            "execute_from_command_line(['vrisac', *sys.argv[1:]])")
     with open(log, "ab") as handle:
         return subprocess.Popen([sys.executable, "-c", code, *args], env=env, cwd=ROOT,
                                 stdout=handle, stderr=subprocess.STDOUT,
@@ -93,3 +100,36 @@ def wait_for(condition: Callable[[], Any], timeout: float = 60, what: str = "con
             return value
         time.sleep(0.2)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def get(url: str, headers: dict[str, str] | None = None, timeout: float = 10
+        ) -> tuple[int, str, dict[str, str]]:
+    """A plain HTTP GET from outside the platform (status, body, headers)."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read().decode(), dict(response.headers)
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode(), dict(exc.headers)
+
+
+def wait_http(url: str, timeout: float = 60) -> None:
+    def up() -> bool:
+        try:
+            get(url, timeout=2)
+        except OSError:
+            return False
+        return True
+
+    wait_for(up, timeout=timeout, what=url)

@@ -83,8 +83,8 @@ def test_metrics_refuse_anonymous_callers_from_any_address(settings: Any, remote
                                                            people: dict[str, Any]) -> None:
     settings.VRISAC_METRICS_TOKEN = TOKEN
     for header in ("", "Bearer wrong", f"Basic {TOKEN}", f"Bearer {TOKEN}x", "Bearer "):
-        extra = {"HTTP_AUTHORIZATION": header} if header else {}
-        response = Client(REMOTE_ADDR=remote).get("/metrics", **extra)
+        headers = {"Authorization": header} if header else {}
+        response = Client(REMOTE_ADDR=remote).get("/metrics", headers=headers)
         assert response.status_code == 401, header
         assert "vrisac_" not in response.content.decode()
     # A signed-in administrator without the token is no scraper either.

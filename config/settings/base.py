@@ -14,6 +14,9 @@ BASE_DIR = env.BASE_DIR
 DATA_DIR = env.data_dir()
 
 SECRET_KEY = env.get("VRISAC_SECRET_KEY", "local-only-insecure-key-never-used-in-production")
+#: Earlier keys, still accepted for signatures made with them (sessions, links) while a new
+#: VRISAC_SECRET_KEY takes over; see "Rotating secrets" in docs/operations.md.
+SECRET_KEY_FALLBACKS = env.get_list("VRISAC_SECRET_KEY_FALLBACKS", [])
 DEBUG = env.get_bool("VRISAC_DEBUG", False)
 ALLOWED_HOSTS = env.get_list("VRISAC_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.get_list("VRISAC_CSRF_TRUSTED_ORIGINS", [])
@@ -327,5 +330,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.get("VRISAC_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # The scheduler's own chatter; the claims it makes are logged by vrisac.ops.
+        "apscheduler": {"level": "WARNING"},
     },
 }

@@ -72,6 +72,9 @@ class JsonLogger(Logger):
 
 
 logger_class = JsonLogger
+# The runtime control socket (gunicornc) is not used; one per home folder would be shared by
+# every server started by the same user on the machine.
+control_socket_disable = True
 accesslog = "-"
 errorlog = "-"
 # Logs go to standard output/error as they are written (systemd's journal takes them).

@@ -10,7 +10,6 @@ figures for the whole platform.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -27,6 +26,8 @@ from prometheus_client import (
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+
+from config import env
 
 REQUESTS = Counter("vrisac_http_requests", "HTTP requests answered by the platform",
                    ["method", "route", "status"])
@@ -128,7 +129,7 @@ class PlatformCollector(Collector):
 def exposition() -> bytes:
     """The text /metrics answers: the request figures of every process of this node, then
     the platform's figures from the database."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if env.get("PROMETHEUS_MULTIPROC_DIR"):
         requests_registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(requests_registry)
         requests_text = generate_latest(requests_registry)

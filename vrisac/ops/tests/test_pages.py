@@ -134,3 +134,13 @@ def test_durations_read_as_people_read_them(seconds: float, shown: str) -> None:
     with translation.override("nl"):
         assert duration(timedelta(seconds=seconds)) == shown
     assert duration(None) == duration("") == "—"
+
+
+@pytest.mark.django_db
+def test_demo_step_is_idempotent() -> None:
+    from vrisac.core.demo import DemoContext
+    from vrisac.ops.demo import retention_preview
+
+    retention_preview(DemoContext())
+    retention_preview(DemoContext())
+    assert Job.objects.filter(name="ops.retention", state=Job.State.SUCCEEDED).count() == 1

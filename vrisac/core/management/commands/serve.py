@@ -13,6 +13,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from config import env as config_env
+
 
 class Command(BaseCommand):
     help = "Serve the platform with gunicorn (static files via WhiteNoise) and run the task worker."
@@ -42,7 +44,8 @@ class Command(BaseCommand):
             "--graceful-timeout", "20",
             "--max-requests", "5000",
             "--max-requests-jitter", "500",
-            "--forwarded-allow-ips", os.environ.get("VRISAC_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+            "--forwarded-allow-ips", config_env.get("VRISAC_FORWARDED_ALLOW_IPS", "127.0.0.1")
+            or "127.0.0.1",
         ]
         processes: list[subprocess.Popen[bytes]] = [subprocess.Popen(web, env=env)]  # noqa: S603
         task_workers = 0 if options["no_worker"] else options["task_workers"]

@@ -142,7 +142,7 @@ def _worker_process(url: str, data_dir: Path, log: Path) -> subprocess.Popen[byt
     code = ("import sys, django; django.setup(); import bench.ops as b; b._register_bench_job(); "
             "from django.core.management import execute_from_command_line; "
             "execute_from_command_line(['vrisac', 'worker', '--no-scheduler', "
-            "'--interval', '0.1'])")
+            "'--queue-name', 'default', '--interval', '0.1'])")
     with log.open("ab") as handle:
         return subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT,
                                 stdout=handle, stderr=subprocess.STDOUT)
@@ -153,11 +153,15 @@ def workers(engine: str, pg_url: str, jobs: int) -> None:
     setup_django(url)
     _register_bench_job()
     from django.db.models import Count
+    from django_tasks_db.models import DBTaskResult
 
     from vrisac.core.jobs import job_enqueue
     from vrisac.core.models import Job
     from vrisac.ops.models import ProcessHeartbeat
 
+    # Left-overs of an interrupted run would be drained too and skew the figures.
+    DBTaskResult.objects.filter(status="READY", queue_name="default").delete()
+    Job.objects.filter(name=JOB).delete()
     print(f"\n## workers sharing one queue on {engine} ({jobs} jobs)")
     print("| workers | drained in s | jobs/s | ran twice | jobs per worker |")
     print("|---:|---:|---:|---:|---|")

@@ -30,8 +30,10 @@ class Command(BaseCommand):
                                   f"#{manifest['audit_head']['seq']}, made "
                                   f"{manifest['created_at']} on {manifest['engine']}")
                 return
+            verbose = options["verbosity"] > 1
             result = backup_restore(path=path, replace=options["replace"],
-                                    progress=lambda line: self.stdout.write(line))
+                                    progress=lambda line: self.stdout.write(line) if verbose
+                                    else None)
         except BackupError as exc:
             raise CommandError(str(exc)) from None
         for problem in verify_chain():

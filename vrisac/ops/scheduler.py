@@ -28,6 +28,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from vrisac.core.jobs import JOBS
+from vrisac.core.request_context import Origin, reset_origin, set_origin
 from vrisac.core.schedule import SCHEDULE, ScheduledJob
 
 from . import services
@@ -100,12 +101,14 @@ def _with_connection(func: Callable[..., Any]) -> Callable[..., Any]:
 
     def run(*args: Any, **kwargs: Any) -> Any:
         close_old_connections()
+        token = set_origin(Origin(channel="scheduler"))
         try:
             return func(*args, **kwargs)
         except Exception:
             logger.exception("scheduler task failed", extra={"task": func.__name__})
             return None
         finally:
+            reset_origin(token)
             connection.close()
 
     run.__name__ = func.__name__

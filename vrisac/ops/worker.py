@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
+from vrisac.core.request_context import Origin, set_origin
+
 from . import services
 from .models import ProcessHeartbeat
 from .scheduler import Scheduler, new_process_id
@@ -55,6 +57,8 @@ def run_worker(*, queue_names: list[str], interval: float, with_scheduler: bool,
 
     process_id = new_process_id("worker")
     started_at = timezone.now()
+    # Audit rows and job rows written by the jobs this process runs say "worker".
+    set_origin(Origin(channel="worker"))
 
     def beat() -> None:
         services.heartbeat_beat(process_id=process_id, kind=ProcessHeartbeat.Kind.WORKER,

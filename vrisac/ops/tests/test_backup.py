@@ -228,3 +228,29 @@ def test_rotation_removes_only_backups_named_by_the_platform(tmp_path: Path) -> 
     left = sorted(p.name for p in tmp_path.iterdir())
     assert left == sorted([*names[-3:], "notes.txt", "vrisac-manual-copy.tar.gz"])
     assert len(removed) == 17
+
+
+@pytest.mark.django_db(transaction=True)
+def test_backup_command_runs_the_job_rotates_and_is_audited(tmp_path: Path, settings: Any,
+                                                             capsys: Any) -> None:
+    from django.core.management import call_command
+
+    from vrisac.core.models import AuditEvent, Job
+
+    settings.VRISAC_BACKUP_KEEP_DAILY = 1
+    settings.VRISAC_BACKUP_KEEP_WEEKLY = 0
+    settings.VRISAC_BACKUP_KEEP_MONTHLY = 0
+    old = tmp_path / "vrisac-20250101T013000Z.tar.gz"
+    old.write_bytes(b"an old backup")
+    call_command("backup", str(tmp_path))
+    out = capsys.readouterr().out
+    assert "backup written" in out and "1 old backup(s) rotated out" in out
+    assert not old.exists()
+    made = [p for p in tmp_path.glob("vrisac-*.tar.gz")]
+    assert len(made) == 1
+    job_row = Job.objects.get(name="ops.backup")
+    assert job_row.state == Job.State.SUCCEEDED and job_row.result["path"] == str(made[0])
+    assert AuditEvent.objects.filter(action="ops.backup.create",
+                                     details__file=made[0].name).exists()
+    call_command("restore", str(made[0]), "--check")
+    assert "backup intact" in capsys.readouterr().out

@@ -38,6 +38,7 @@ def _beat(kind: str, age: timedelta = timedelta(0)) -> None:
                                     seen_at=now - age)
 
 
+@pytest.mark.django_db
 def test_healthz_answers_without_the_database(django_assert_num_queries: Any) -> None:
     with django_assert_num_queries(0):
         response = Client().get("/healthz")

@@ -157,7 +157,10 @@ def test_run_now_queues_the_scheduled_job_and_refuses_a_second_while_unfinished(
     name = SCHEDULE[0].job
     row = services.job_run_now(name=name, acting_user=people["coordinator"])
     assert row.state == Job.State.QUEUED and row.triggered_by_id == people["coordinator"].pk
-    with pytest.raises(DomainError, match="already queued or running"):
+    from django.utils import translation
+
+    with translation.override("en"), pytest.raises(DomainError,
+                                                   match="already queued or running"):
         services.job_run_now(name=name, acting_user=people["coordinator"])
     with pytest.raises(NotFound):
         services.job_run_now(name="no.such.job", acting_user=people["coordinator"])

@@ -59,10 +59,17 @@ def redact(text: str) -> str:
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         origin = current_origin()
+        # Django logs a response (404, 500) after the middleware has finished with it, with
+        # the request on the record: take the ids from there then.
+        request = getattr(record, "request", None)
         if not hasattr(record, "request_id"):
-            record.request_id = origin.request_id
+            record.request_id = origin.request_id or getattr(request, "request_id", None)
         if not hasattr(record, "user_id"):
-            record.user_id = current_user_id()
+            user_id = current_user_id()
+            user = getattr(request, "user", None)
+            if user_id is None and getattr(user, "is_authenticated", False):
+                user_id = getattr(user, "pk", None)
+            record.user_id = user_id
         return True
 
 

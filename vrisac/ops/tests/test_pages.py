@@ -61,7 +61,7 @@ def test_jobs_page_shows_schedule_last_run_and_processes(people: dict[str, Any],
         job_run("ops_test.record", arguments={"path": "/dev/null"})
     client = client_for(people["coordinator"])
     client.get("/ops/jobs/")
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(12):
         response = client.get("/ops/jobs/")
     page = response.content.decode()
     for entry in SCHEDULE:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import threading
 from collections.abc import Callable
@@ -79,6 +80,10 @@ def run_worker(*, queue_names: list[str], interval: float, with_scheduler: bool,
         worker.configure_signals()
         worker.run()
     finally:
+        # Stopping: a second SIGTERM (systemd and `vrisac serve` may both send one) must not
+        # cut the clean-up short, or the heartbeats would outlive the process.
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, signal.SIG_IGN)
         if scheduler is not None:
             scheduler.shutdown()
         heart.stop()

@@ -207,3 +207,22 @@ def test_readyz_fails_and_healthz_holds_when_the_database_is_unreachable(tmp_pat
     checks = json.loads(body)["checks"]
     assert checks["database"].startswith("unreachable (OperationalError)")
     assert "nobody" not in body and "127.0.0.1:9" not in body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_serve_starts_the_worker_with_the_scheduler_and_becomes_ready(tmp_path: Path) -> None:
+    """The embedded default: one `vrisac serve` is web, task worker and scheduler."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = process_env(tmp_path, VRISAC_PROCESS_HEARTBEAT_SECONDS="1")
+    server = vrisac_process(["serve", "--port", str(port), "--workers", "1"], env,
+                            tmp_path / "serve.log")
+    with processes(server):
+        wait_http(f"{base}/healthz")
+        wait_for(lambda: get(f"{base}/readyz")[0] == 200, timeout=60, what="ready")
+        body = json.loads(get(f"{base}/readyz")[1])
+        kinds = set(ProcessHeartbeat.objects.values_list("kind", flat=True))
+    assert body["checks"] == {"database": "ok", "worker": "1 alive", "scheduler": "1 alive"}
+    assert kinds == {"worker", "scheduler"}
+    # Stopped, the processes took their heartbeats with them: not ready any more.
+    assert not ProcessHeartbeat.objects.exists()

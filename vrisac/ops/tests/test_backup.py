@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from vrisac.core.audit import verify_chain
 from vrisac.core.testing import make_person, make_report
 from vrisac.ops.backup import (
     BackupError,
@@ -254,3 +255,24 @@ def test_backup_command_runs_the_job_rotates_and_is_audited(tmp_path: Path, sett
                                      details__file=made[0].name).exists()
     call_command("restore", str(made[0]), "--check")
     assert "backup intact" in capsys.readouterr().out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_replace_keeps_a_backup_of_the_replaced_data_first(tmp_path: Path,
+                                                           settings: Any) -> None:
+    from vrisac.reports.models import Report
+
+    made = _content(tmp_path)
+    backup = backup_create(path=tmp_path / "kept").path
+    wanted = {k: [v.rows, v.sha256] for k, v in table_digests().items()}
+    make_report(made["author"], title="Written after the backup")
+    settings.VRISAC_BACKUP_DIR = tmp_path / "safety"
+    with pytest.raises(BackupError, match="holds data"):
+        backup_restore(path=backup)
+    assert Report.objects.filter(title="Written after the backup").exists()
+    result = backup_restore(path=backup, replace=True)
+    safety = Path(result["replaced_backup"])
+    assert safety.parent == tmp_path / "safety" and backup_check(safety)
+    assert {k: [v.rows, v.sha256] for k, v in table_digests().items()} == wanted
+    assert not Report.objects.filter(title="Written after the backup").exists()
+    assert list(verify_chain()) == []

@@ -133,3 +133,16 @@ def wait_http(url: str, timeout: float = 60) -> None:
         return True
 
     wait_for(up, timeout=timeout, what=url)
+
+
+def _schedule_for_tests() -> None:
+    """In a process started by a test with VRISAC_TEST_EVERY_MINUTE=<file>, schedule the
+    record job every minute (the schedule of the product is left as it is otherwise)."""
+    path = os.environ.get("VRISAC_TEST_EVERY_MINUTE")
+    if path:
+        from vrisac.core.schedule import SCHEDULE, ScheduledJob
+
+        SCHEDULE.append(ScheduledJob("ops_test.record", "* * * * *", {"path": path}))
+
+
+_schedule_for_tests()

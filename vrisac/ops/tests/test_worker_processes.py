@@ -93,3 +93,38 @@ def test_a_killed_job_on_its_last_attempt_is_marked_failed_never_left_running(
     from django_tasks_db.models import DBTaskResult
 
     assert DBTaskResult.objects.get(pk=job_row.task_result_id).status == "FAILED"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_with_their_schedulers_run_each_slot_once(tmp_path: Path,
+                                                             db_queue: None) -> None:
+    """Two worker processes, each with its scheduler, both due to queue the same job at the
+    same minute: one claim, one run."""
+    from vrisac.ops.models import ScheduleClaim
+
+    runs = tmp_path / "every-minute.txt"
+    env = process_env(tmp_path, VRISAC_TEST_EVERY_MINUTE=str(runs), **FAST)
+    first = vrisac_process(["worker", "--interval", "0.2"], env, tmp_path / "a.log")
+    second = vrisac_process(["worker", "--interval", "0.2"], env, tmp_path / "b.log")
+    with processes(first, second):
+        wait_for(lambda: ProcessHeartbeat.objects.filter(kind="scheduler").count() == 2,
+                 what="two schedulers")
+        claim = wait_for(lambda: ScheduleClaim.objects.filter(job="ops_test.record").first(),
+                         timeout=90, what="the first slot")
+        wait_for(lambda: Job.objects.filter(name="ops_test.record",
+                                            state=Job.State.SUCCEEDED).exists(),
+                 timeout=60, what="its run")
+        import time
+
+        time.sleep(3)  # the slower scheduler has had its go at the same slot
+        slots = list(ScheduleClaim.objects.filter(job="ops_test.record").values_list(
+            "slot", flat=True))
+        jobs = Job.objects.filter(name="ops_test.record").count()
+    assert claim.slot.second == 0
+    assert len(slots) == len(set(slots)) == jobs
+    lines = runs.read_text().splitlines()
+    assert len(lines) == len({line.split()[0] for line in lines}) == jobs
+    logs = ((tmp_path / "a.log").read_text() + (tmp_path / "b.log").read_text()).splitlines()
+    claimed = [line for line in logs
+               if '"scheduled slot claimed"' in line and '"ops_test.record"' in line]
+    assert len(claimed) == jobs

@@ -82,6 +82,24 @@ def data_dir() -> Path:
     return Path(get("VRISAC_DATA_DIR") or BASE_DIR / "var")
 
 
+def metrics_dir() -> Path:
+    """Where the web processes keep their request counters, so that /metrics adds up every
+    process of a node (prometheus_client's multiprocess mode)."""
+    return Path(get("PROMETHEUS_MULTIPROC_DIR") or data_dir() / "metrics")
+
+
+def backup_dir() -> Path:
+    return Path(get("VRISAC_BACKUP_DIR") or data_dir() / "backups")
+
+
+def export_metrics_dir() -> Path:
+    """Point prometheus_client at the metrics folder before it is imported (it reads
+    ``PROMETHEUS_MULTIPROC_DIR`` itself); called by the web server's configuration."""
+    path = metrics_dir()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+    return path
+
+
 @dataclass(frozen=True)
 class EmailConfig:
     backend: str

@@ -6,12 +6,15 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from vrisac.core import views as core_views
+from vrisac.ops import views as ops_views
 
 # The Django admin logs in through the platform's own login, with its second factor.
 admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
-    path("healthz", core_views.healthz, name="healthz"),
+    path("healthz", ops_views.healthz, name="healthz"),
+    path("readyz", ops_views.readyz, name="readyz"),
+    path("metrics", ops_views.metrics, name="metrics"),
     path("favicon.ico", core_views.favicon),
     path("", include("vrisac.core.urls")),
     path("accounts/", include("vrisac.accounts.urls")),
@@ -33,6 +36,7 @@ urlpatterns = [
     path("warnings/", include("vrisac.alerts.urls")),
     path("resilience/", include("vrisac.resilience.urls")),
     path("knowledge/", include("vrisac.knowledge.urls")),
+    path("ops/", include("vrisac.ops.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     # The public site (Digitale weerbaarheid at /, English under /en/) and the contact form.
     path("", include("vrisac.knowledge.public_urls")),

@@ -14,6 +14,9 @@ BASE_DIR = env.BASE_DIR
 DATA_DIR = env.data_dir()
 
 SECRET_KEY = env.get("VRISAC_SECRET_KEY", "local-only-insecure-key-never-used-in-production")
+#: Earlier keys, still accepted for signatures made with them (sessions, links) while a new
+#: VRISAC_SECRET_KEY takes over; see "Rotating secrets" in docs/operations.md.
+SECRET_KEY_FALLBACKS = env.get_list("VRISAC_SECRET_KEY_FALLBACKS", [])
 DEBUG = env.get_bool("VRISAC_DEBUG", False)
 ALLOWED_HOSTS = env.get_list("VRISAC_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.get_list("VRISAC_CSRF_TRUSTED_ORIGINS", [])
@@ -48,11 +51,13 @@ INSTALLED_APPS = [
     "vrisac.alerts",
     "vrisac.resilience",
     "vrisac.knowledge",
+    "vrisac.ops",
     "vrisac.api",
 ]
 
 MIDDLEWARE = [
     "vrisac.core.middleware.RequestIdMiddleware",
+    "vrisac.ops.middleware.OperationsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -292,6 +297,30 @@ VRISAC_TRUST_X_FORWARDED_FOR = env.get_bool("VRISAC_TRUST_X_FORWARDED_FOR", Fals
 VRISAC_FETCH_ALLOW_PRIVATE = env.get_bool("VRISAC_FETCH_ALLOW_PRIVATE", False)
 VRISAC_FETCH_ALLOWED_HOSTS = env.get_list("VRISAC_FETCH_ALLOWED_HOSTS", [])
 
+# --- Operations: scheduler, heartbeats, health, metrics, backups, retention (docs/operations.md).
+#: A running job stamps its heartbeat this often; one silent for VRISAC_JOB_STALE_SECONDS
+#: lost its worker and is queued again, up to VRISAC_JOB_MAX_ATTEMPTS runs, then failed.
+VRISAC_JOB_HEARTBEAT_SECONDS = env.get_int("VRISAC_JOB_HEARTBEAT_SECONDS", 15)
+VRISAC_JOB_STALE_SECONDS = env.get_int("VRISAC_JOB_STALE_SECONDS", 120)
+VRISAC_JOB_MAX_ATTEMPTS = env.get_int("VRISAC_JOB_MAX_ATTEMPTS", 3)
+#: Workers and schedulers say they are alive this often; /readyz wants one seen recently.
+VRISAC_PROCESS_HEARTBEAT_SECONDS = env.get_int("VRISAC_PROCESS_HEARTBEAT_SECONDS", 15)
+VRISAC_READY_HEARTBEAT_SECONDS = env.get_int("VRISAC_READY_HEARTBEAT_SECONDS", 90)
+#: A scheduler starting after a gap runs the latest slot it missed, when that is this recent.
+VRISAC_SCHEDULER_CATCH_UP_HOURS = env.get_int("VRISAC_SCHEDULER_CATCH_UP_HOURS", 6)
+#: /metrics answers only with this bearer token; without it, /metrics is switched off (404).
+VRISAC_METRICS_TOKEN = env.get("VRISAC_METRICS_TOKEN")
+VRISAC_METRICS_DIR = env.metrics_dir()
+VRISAC_BACKUP_DIR = env.backup_dir()
+VRISAC_BACKUP_KEEP_DAILY = env.get_int("VRISAC_BACKUP_KEEP_DAILY", 7)
+VRISAC_BACKUP_KEEP_WEEKLY = env.get_int("VRISAC_BACKUP_KEEP_WEEKLY", 4)
+VRISAC_BACKUP_KEEP_MONTHLY = env.get_int("VRISAC_BACKUP_KEEP_MONTHLY", 12)
+#: Days kept, per kind of data (docs/privacy.md); the clean-up runs daily.
+VRISAC_RETENTION_AUDIT_DAYS = env.get_int("VRISAC_RETENTION_AUDIT_DAYS", 1095)
+VRISAC_RETENTION_JOB_DAYS = env.get_int("VRISAC_RETENTION_JOB_DAYS", 90)
+VRISAC_RETENTION_NOTIFICATION_DAYS = env.get_int("VRISAC_RETENTION_NOTIFICATION_DAYS", 365)
+VRISAC_RETENTION_INDICATOR_DAYS = env.get_int("VRISAC_RETENTION_INDICATOR_DAYS", 365)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -309,6 +338,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.get("VRISAC_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # The scheduler's own chatter; the claims it makes are logged by vrisac.ops.
+        "apscheduler": {"level": "WARNING"},
     },
 }
 

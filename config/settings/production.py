@@ -24,7 +24,8 @@ VRISAC_ATTACHMENT_KEY_FILE_ALLOWED = False
 
 SECURE_SSL_REDIRECT = env.get_bool("VRISAC_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# Load balancers and the metrics scraper may talk plain http to a node on the inside network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = 63072000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -115,6 +115,35 @@ def audit_record(
     return row
 
 
+RETENTION_ACTION = "audit.retention"
+
+
+def audit_prune(*, before: datetime, dry_run: bool = False) -> int:
+    """Remove the rows older than ``before`` (the oldest rows only, never a gap) and append an
+    ``audit.retention`` row naming the last one removed and its hash, the anchor the kept
+    chain continues from. Returns the rows removed (or that would be, with ``dry_run``)."""
+    with transaction.atomic():
+        AuditChainHead.objects.select_for_update().filter(pk=1).first()
+        last = AuditEvent.objects.filter(at__lt=before).order_by("-seq").first()
+        if last is None:
+            return 0
+        old = AuditEvent.objects.filter(seq__lte=last.seq)
+        if dry_run:
+            return old.count()
+        removed, _per_model = old.delete()
+        audit_record(action=RETENTION_ACTION, actor_label="retention",
+                     details={"removed_through_seq": last.seq, "anchor_hash": last.hash,
+                              "removed": removed, "before": before.isoformat()})
+    return removed
+
+
+def _anchor(first: AuditEvent) -> AuditEvent | None:
+    """The retention row that vouches for the removal of every row before ``first``."""
+    return (AuditEvent.objects.filter(action=RETENTION_ACTION, seq__gte=first.seq,
+                                      details__removed_through_seq=first.seq - 1)
+            .order_by("-seq").first())
+
+
 @dataclass(frozen=True)
 class ChainProblem:
     seq: int
@@ -122,10 +151,21 @@ class ChainProblem:
 
 
 def verify_chain(batch_size: int = 5000) -> Iterator[ChainProblem]:
-    """Recompute the chain from the start; yield the first problem found, if any."""
+    """Recompute the chain from the start (or from the retention anchor, when the oldest rows
+    were removed by the retention clean-up); yield the first problem found, if any."""
     previous_hash = GENESIS
     expected_seq = 1
     last = 0
+    first = AuditEvent.objects.order_by("seq").first()
+    if first is not None and first.seq > 1:
+        anchor = _anchor(first)
+        if anchor is None or anchor.details.get("anchor_hash") != first.prev_hash:
+            yield ChainProblem(first.seq - 1, f"rows #1 to #{first.seq - 1} were removed "
+                                              "without a retention anchor")
+            return
+        previous_hash = first.prev_hash
+        expected_seq = first.seq
+        last = first.seq - 1
     qs = AuditEvent.objects.order_by("seq")
     start = 0
     while True:

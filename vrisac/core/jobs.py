@@ -8,20 +8,25 @@ state, progress, log, result and error, so the jobs page tells what happened.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import sys
+import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import Job
 from .request_context import current_origin
 
 JobFunction = Callable[..., dict[str, Any] | None]
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,41 @@ class JobContext:
             self._bar = None
 
 
+@contextlib.contextmanager
+def heartbeat(job_row: Job) -> Iterator[None]:
+    """Stamp ``heartbeat_at`` every few seconds while the job runs, from a thread of its own,
+    so that a job whose process died is told apart from one that is busy but quiet (the
+    scheduler retries or fails jobs whose heartbeat stopped)."""
+    every = float(getattr(settings, "VRISAC_JOB_HEARTBEAT_SECONDS", 15))
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(every):
+                try:
+                    Job.objects.filter(pk=job_row.pk, state=Job.State.RUNNING).update(
+                        heartbeat_at=timezone.now())
+                except Exception:  # a busy database must not end the job; the next beat tries
+                    logger.warning("job heartbeat not written", extra={"job_id": job_row.pk})
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=beat, name=f"job-heartbeat-{job_row.pk}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+
+
+def claim(job_id: int) -> bool:
+    """Take a queued job for this process; False when another process already took it (or it
+    has finished), so that a job delivered twice still runs once."""
+    now = timezone.now()
+    return bool(Job.objects.filter(pk=job_id, state=Job.State.QUEUED).update(
+        state=Job.State.RUNNING, started_at=now, heartbeat_at=now))
+
+
 def get_spec(name: str) -> JobSpec:
     try:
         return JOBS[name]
@@ -148,7 +188,8 @@ def job_run(
     job_row.save(update_fields=["state", "started_at", "heartbeat_at", "attempts"])
     ctx = JobContext(job_row, progress_bar=progress_bar)
     try:
-        result = spec.func(ctx, **arguments) or {}
+        with heartbeat(job_row):
+            result = spec.func(ctx, **arguments) or {}
     except Exception as exc:
         ctx.log(f"failed: {exc}")
         ctx.flush()

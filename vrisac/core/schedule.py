@@ -1,8 +1,9 @@
 """The periodic jobs, defined in one place.
 
 Each entry names a registered job (see ``vrisac/core/jobs.py``), how often it runs and with
-which arguments. The scheduler that runs these entries in the worker is part of the
-operations work; until then, ``vrisac run_job NAME`` runs any of them by hand.
+which arguments. The scheduler in every worker (``vrisac/ops/scheduler.py``) runs each due
+entry once across all workers and machines; the jobs page and ``vrisac run_job NAME`` run any
+of them by hand, and ``vrisac scheduler --list`` shows when each runs next.
 """
 
 from __future__ import annotations
@@ -42,4 +43,8 @@ SCHEDULE: list[ScheduledJob] = [
                              "the digest"),
     ScheduledJob("intel.fetch_feeds", "*/15 * * * *",
                  description="fetch the indicator feeds that are due (each has its interval)"),
+    ScheduledJob("ops.backup", "30 2 * * *",
+                 description="back up database, attachments and audit chain; rotate, at 02:30"),
+    ScheduledJob("ops.retention", "30 3 * * *",
+                 description="remove data past its retention period, at 03:30"),
 ]

@@ -505,3 +505,21 @@ def export_record(*, acting_user: Any, format: str, filters: Any) -> None:
         raise NotFound(_("Not found."))
     audit_record(action="intel.export", actor=acting_user, object_type="intel.export",
                  details={"format": format, **filters.as_dict()})
+
+
+# --- retention ----------------------------------------------------------------------------
+
+def expired_indicators_remove(*, before: datetime, dry_run: bool = False) -> int:
+    """Remove feed indicators that their feed has not listed since ``before``: they expired
+    (a feed keeps what it still lists current through ``last_seen``). Indicators on reports
+    stay as long as their report: they are part of what was shared."""
+    expired = Indicator.objects.filter(feed__isnull=False, last_seen__lt=before)
+    if dry_run:
+        return expired.count()
+    return int(expired.delete()[1].get(Indicator._meta.label, 0))
+
+
+def sightings_remove(*, before: datetime, dry_run: bool = False) -> int:
+    """Remove sightings recorded before ``before``."""
+    old = Sighting.objects.filter(seen_at__lt=before)
+    return old.count() if dry_run else int(old.delete()[0])

@@ -1,4 +1,5 @@
-"""``vrisac serve``: the production-grade web server (gunicorn) plus the task worker."""
+"""``vrisac serve``: the production-grade web server (gunicorn) plus the task worker with the
+scheduler (the embedded default: one machine)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from config import env as config_env
+
 
 class Command(BaseCommand):
     help = "Serve the platform with gunicorn (static files via WhiteNoise) and run the task worker."
@@ -24,7 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--task-workers", type=int, default=1,
                             help="task worker processes (0: web only)")
         parser.add_argument("--no-worker", action="store_true",
-                            help="web only; run workers elsewhere (`vrisac db_worker`)")
+                            help="web only; run workers elsewhere (`vrisac worker`)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get(
@@ -32,6 +35,7 @@ class Command(BaseCommand):
         bind = f"{options['host']}:{options['port']}"
         web = [
             sys.executable, "-m", "gunicorn", "config.wsgi:application",
+            "--config", "python:vrisac.ops.gunicorn",
             "--bind", bind,
             "--workers", str(options["workers"]),
             "--worker-class", "gthread",
@@ -40,16 +44,17 @@ class Command(BaseCommand):
             "--graceful-timeout", "20",
             "--max-requests", "5000",
             "--max-requests-jitter", "500",
-            "--access-logfile", "-",
-            "--forwarded-allow-ips", os.environ.get("VRISAC_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+            "--forwarded-allow-ips", config_env.get("VRISAC_FORWARDED_ALLOW_IPS", "127.0.0.1")
+            or "127.0.0.1",
         ]
         processes: list[subprocess.Popen[bytes]] = [subprocess.Popen(web, env=env)]  # noqa: S603
         task_workers = 0 if options["no_worker"] else options["task_workers"]
         for _ in range(task_workers):
-            worker = [sys.executable, "-m", "config.cli", "db_worker", "--queue-name", "*",
-                      "--interval", "1", "--no-reload"]
+            worker = [sys.executable, "-m", "config.cli", "worker", "--queue-name", "*",
+                      "--interval", "1"]
             processes.append(subprocess.Popen(worker, env=env))  # noqa: S603
-        self.stdout.write(f"VR-ISAC serving on http://{bind}/ with {task_workers} task worker(s)")
+        self.stdout.write(f"VR-ISAC serving on http://{bind}/ with {task_workers} task worker(s) "
+                          "and the scheduler")
 
         stopping = False
 

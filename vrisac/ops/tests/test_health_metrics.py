@@ -194,15 +194,17 @@ def test_served_by_several_processes_metrics_add_up_and_logs_are_json_without_se
         os.kill(master, signal.SIGHUP)
         wait_for(lambda: _booted(log) >= booted + 2, timeout=60, what="new web processes")
         # While the old processes finish, a request may be turned away: count what was served.
-        served = 0
+        # A request cut off by the reload may or may not have been counted before it broke.
+        served = broken = 0
         deadline = time.monotonic() + 60
         while served < 10 and time.monotonic() < deadline:
             try:
                 served += get(f"{base}/healthz")[0] == 200
             except OSError:
+                broken += 1
                 time.sleep(0.2)
         assert served == 10
-        assert _healthz_count(base) - before == 50
+        assert 50 <= _healthz_count(base) - before <= 50 + broken
         user = people["utrecht"]
         _token, raw = token_create(user=user, scopes=["reports:read"])
         status, _body, headers = get(f"{base}/api/v1/reports", {

@@ -125,6 +125,11 @@ def envelope_add(*, acting_user: Any, collection: Collection, objects: Any,
     audit_record(action="taxii.objects.add", actor=acting_user, object_type="taxii.collection",
                  object_id=collection.key[:100],
                  details={"objects": len(objects), "status": str(status.id)})
+    if any(obj["type"] == "report" for obj in objects):
+        from vrisac.core.jobs import job_enqueue
+
+        job_enqueue("taxii.import_reports", arguments={"status": str(status.id)},
+                    triggered_by=acting_user)
     return status
 
 

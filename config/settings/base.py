@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "vrisac.resilience",
     "vrisac.knowledge",
     "vrisac.ops",
+    "vrisac.interop.taxii_client",
     "vrisac.api",
 ]
 

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "vrisac.resilience",
     "vrisac.knowledge",
     "vrisac.ops",
+    "vrisac.interop.stix",
+    "vrisac.interop.taxii",
     "vrisac.interop.taxii_client",
     "vrisac.api",
 ]

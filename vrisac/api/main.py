@@ -60,6 +60,7 @@ def register_routers() -> None:
     from vrisac.alerts.api import router as alerts
     from vrisac.assets.api import router as assets
     from vrisac.intel.api import router as intel
+    from vrisac.interop.stix.api import router as stix
     from vrisac.knowledge.api import router as knowledge
     from vrisac.organisations.api import router as organisations
     from vrisac.reports.api import router as reports
@@ -73,6 +74,7 @@ def register_routers() -> None:
     api.add_router("/warnings", alerts)
     api.add_router("", resilience)  # /nis2/..., /resilience/...
     api.add_router("/knowledge", knowledge)
+    api.add_router("/stix", stix)
 
 
 register_routers()

@@ -191,10 +191,10 @@ def read_page(url: str, credentials: Credentials) -> Page:
 
 
 def pages(url: str, *, credentials: Credentials, added_after: str = "",
-          limit: int = PAGE_LIMIT, max_pages: int = 10_000) -> Iterator[Page]:
+          limit: int | None = None, max_pages: int = 10_000) -> Iterator[Page]:
     """The collection's pages added after ``added_after``, following ``next``. A server that
     says there is more but gives no ``next`` is paged on by its X-TAXII-Date-Added-Last."""
-    params: dict[str, Any] = {"limit": limit}
+    params: dict[str, Any] = {"limit": limit or PAGE_LIMIT}
     if added_after:
         params["added_after"] = added_after
     for _number in range(max_pages):

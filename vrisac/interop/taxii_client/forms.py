@@ -1,12 +1,32 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from vrisac.organisations.models import Organisation
+from vrisac.accounts.models import User
+from vrisac.organisations.models import Membership
+from vrisac.sharing.policy import CONTENT_ROLES
 from vrisac.sharing.tlp import TLP
 
 from .models import RemoteCollection
+
+
+class ImportAsField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        membership = next(iter(obj.memberships.all()), None)
+        return f"{obj} ({membership.organisation.name})" if membership else str(obj)
+
+
+def import_as_choices() -> QuerySet[User]:
+    """People in whose name reports can be imported: a current content role."""
+    current = Membership.objects.filter(status=Membership.Status.ACTIVE,
+                                        role__in=CONTENT_ROLES)
+    return (User.objects.filter(is_active=True, memberships__in=current).distinct()
+            .prefetch_related(Prefetch("memberships", queryset=current.select_related(
+                "organisation"))).order_by("name"))
 
 
 class RemoteCollectionForm(forms.Form):
@@ -26,8 +46,9 @@ class RemoteCollectionForm(forms.Form):
     secret = forms.CharField(label=_("Password or token"), required=False, max_length=2000,
                              widget=forms.PasswordInput(render_value=False,
                                                         attrs={"autocomplete": "off"}))
-    organisation = forms.ModelChoiceField(label=_("Import as organisation"),
-                                          queryset=Organisation.objects.all())
+    import_as = ImportAsField(
+        label=_("Import in the name of"), queryset=User.objects.none(),
+        help_text=_("Imported reports belong to this person's organisation."))
     tlp = forms.ChoiceField(label=_("TLP label"), initial="TLP:GREEN",
                             choices=[c for c in TLP.choices if c[0] != "TLP:RED"])
     audience = forms.ChoiceField(label=_("Share with"), initial="participants", choices=[
@@ -38,3 +59,7 @@ class RemoteCollectionForm(forms.Form):
     interval_minutes = forms.IntegerField(label=_("Pull every (minutes)"), min_value=5,
                                           max_value=10_080, initial=60)
     enabled = forms.BooleanField(label=_("Pull on schedule"), required=False, initial=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["import_as"].queryset = import_as_choices()  # type: ignore[attr-defined]

@@ -32,8 +32,11 @@ class RemoteCollection(models.Model):
     username = models.CharField(_("user name"), max_length=200, blank=True)
     #: The password or token, encrypted (see ``secrets.py``); never shown again or logged.
     secret = models.TextField(blank=True)
+    #: The person in whose name reports are imported; their organisation is the source.
+    import_as = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="+", verbose_name=_("import as"))
     organisation = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT,
-                                     related_name="+", verbose_name=_("import as"))
+                                     related_name="+", verbose_name=_("organisation"))
     tlp = models.CharField(_("TLP label"), max_length=20, choices=TLP.choices,
                            default=TLP.GREEN)
     audience = models.CharField(_("audience"), max_length=16, choices=Audience.choices,
@@ -52,6 +55,7 @@ class RemoteCollection(models.Model):
     last_created = models.PositiveIntegerField(default=0)
     last_updated = models.PositiveIntegerField(default=0)
     last_unmodelled = models.PositiveIntegerField(default=0)
+    last_indicators = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -51,6 +51,7 @@ class PullResult:
     updated: int = 0
     unchanged: int = 0
     unmodelled: int = 0
+    indicators: int = 0
     added_after: str = ""
     errors: list[str] = field(default_factory=list)
 
@@ -58,7 +59,8 @@ class PullResult:
         return {"status": self.status, "fetched": self.fetched, "pages": self.pages,
                 "created": self.created, "updated": self.updated,
                 "unchanged": self.unchanged, "unmodelled": self.unmodelled,
-                "added_after": self.added_after, "errors": self.errors}
+                "indicators": self.indicators, "added_after": self.added_after,
+                "errors": self.errors}
 
 
 def _coordinator(acting_user: Any) -> None:
@@ -71,7 +73,7 @@ def _coordinator(acting_user: Any) -> None:
 @transaction.atomic
 def remote_save(*, acting_user: Any, remote: RemoteCollection | None = None, name: str,
                 title: str, url: str, collection_id: str = "", auth: str = "none",
-                username: str = "", secret: str = "", organisation: Organisation,
+                username: str = "", secret: str = "", import_as: Any,
                 tlp: str = "TLP:GREEN", audience: str = Audience.PARTICIPANTS,
                 interval_minutes: int = 60, enabled: bool = True) -> RemoteCollection:
     """Create or change a remote collection. An empty ``secret`` keeps the stored one."""
@@ -103,6 +105,11 @@ def remote_save(*, acting_user: Any, remote: RemoteCollection | None = None, nam
         raise DomainError(_("Imported content is shared with the participants, the partners, "
                             "everyone or the importing organisation."), field="audience")
     validate_sharing(tlp=tlp, audience=audience, organisations=[], people=[])
+    source = viewer_for(import_as)
+    if not source.reads_content or source.organisation_id is None:
+        raise DomainError(_("Reports are imported in the name of a participant, coordinator "
+                            "or partner with a current membership."), field="import_as")
+    organisation = Organisation.objects.get(pk=source.organisation_id)
     creating = remote is None
     if remote is None:
         remote = RemoteCollection(created_by=acting_user)
@@ -114,7 +121,7 @@ def remote_save(*, acting_user: Any, remote: RemoteCollection | None = None, nam
         remote.secret = ""
     elif secret:
         remote.secret = secrets.seal(secret)
-    remote.organisation = organisation
+    remote.import_as, remote.organisation = import_as, organisation
     remote.tlp, remote.audience = tlp, audience
     remote.interval_minutes, remote.enabled = int(interval_minutes), enabled
     if moved:
@@ -125,7 +132,8 @@ def remote_save(*, acting_user: Any, remote: RemoteCollection | None = None, nam
                  actor=acting_user, obj=remote,
                  details={"name": name, "url": url, "collection_id": collection_id,
                           "auth": auth, "credentials_changed": bool(secret),
-                          "organisation": organisation.pk, "tlp": tlp, "audience": audience,
+                          "import_as": import_as.pk, "organisation": organisation.pk,
+                          "tlp": tlp, "audience": audience,
                           "enabled": enabled})
     return remote
 
@@ -207,6 +215,7 @@ def remote_pull(*, remote: RemoteCollection, acting_user: Any = None,
                                         label=f"{remote.name} ({objects_url})")
                 result.created, result.updated = counts.created, counts.updated
                 result.unchanged, result.unmodelled = counts.unchanged, counts.unmodelled
+                result.indicators = counts.indicators_added
                 result.errors = counts.notes[:MAX_ERRORS_SHOWN]
     except DomainError as exc:
         failed = PullResult(status=RemoteCollection.PullStatus.FAILED, fetched=result.fetched,
@@ -226,13 +235,14 @@ def _record(remote: RemoteCollection, acting_user: Any, result: PullResult, now:
     remote.last_message = "\n".join(result.errors)[:5000]
     remote.last_count = result.fetched
     remote.last_created, remote.last_updated = result.created, result.updated
-    remote.last_unmodelled = result.unmodelled
+    remote.last_unmodelled, remote.last_indicators = result.unmodelled, result.indicators
     remote.added_after = result.added_after
     remote.objects_url = objects_url
     RemoteCollection.objects.filter(pk=remote.pk).update(
         last_pulled_at=now, last_status=result.status, last_message=remote.last_message,
         last_count=result.fetched, last_created=result.created, last_updated=result.updated,
-        last_unmodelled=result.unmodelled, added_after=result.added_after,
+        last_unmodelled=result.unmodelled, last_indicators=result.indicators,
+        added_after=result.added_after,
         objects_url=objects_url)
     audit_record(action="taxii_client.remote.pull", actor=acting_user, obj=remote,
                  actor_label="" if acting_user else "scheduler",
@@ -240,6 +250,7 @@ def _record(remote: RemoteCollection, acting_user: Any, result: PullResult, now:
                  details={"status": result.status, "fetched": result.fetched,
                           "pages": result.pages, "created": result.created,
                           "updated": result.updated, "unmodelled": result.unmodelled,
+                          "indicators": result.indicators,
                           "added_after": result.added_after})
 
 

@@ -16,8 +16,8 @@ def pull(ctx: JobContext, remote: int) -> dict[str, Any]:
     ctx.log(f"pulling {row.name} added after {row.added_after or 'the start'}")
     result = remote_pull(remote=row, progress=ctx.advance)
     ctx.log(f"{row.name}: {result.status}, {result.fetched} objects in {result.pages} pages, "
-            f"{result.created} new, {result.updated} updated, {result.unmodelled} kept as they "
-            "came")
+            f"{result.created} reports new, {result.updated} updated, {result.indicators} "
+            f"indicators added, {result.unmodelled} objects kept as they came")
     return result.as_dict()
 
 

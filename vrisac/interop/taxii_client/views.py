@@ -27,7 +27,8 @@ def _coordinator(request: AuthenticatedRequest) -> None:
 
 def _remote(request: AuthenticatedRequest, pk: int) -> RemoteCollection:
     _coordinator(request)
-    return get_object_or_404(RemoteCollection.objects.select_related("organisation"), pk=pk)
+    return get_object_or_404(RemoteCollection.objects.select_related("organisation", "import_as"),
+                             pk=pk)
 
 
 @login_required

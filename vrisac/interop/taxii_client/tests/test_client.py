@@ -3,14 +3,15 @@ medallion, and bad answers that fail the pull clearly and write nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
 import pytest
+from django.utils import translation
 
 from vrisac.core.errors import DomainError, NotAllowed
 from vrisac.core.models import AuditEvent
-from vrisac.core.testing import organisation
 from vrisac.interop.taxii_client import client, services, testing
 from vrisac.interop.taxii_client.models import RemoteCollection
 from vrisac.interop.taxii_client.services import remote_pull, remote_save
@@ -19,6 +20,13 @@ from .conftest import StubServer, indicator, post_objects
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """The messages are matched in English (the Dutch ones are checked in test_views)."""
+    with translation.override("en"):
+        yield
+
 CREDENTIALS = client.Credentials("basic", testing.USER, testing.PASSWORD)
 TAXII = "application/taxii+json;version=2.1"
 COLLECTION = "/api1/collections/abc/objects/"
@@ -26,7 +34,7 @@ COLLECTION = "/api1/collections/abc/objects/"
 
 def remote_for(people: dict[str, Any], url: str, **extra: Any) -> RemoteCollection:
     fields: dict[str, Any] = {"name": "partner", "title": "Partner", "url": url,
-                              "organisation": organisation("ncsc")}
+                              "import_as": people["partner"]}
     fields.update(extra)
     return remote_save(acting_user=people["coordinator"], **fields)
 
@@ -203,7 +211,7 @@ def test_only_coordinators_configure(people: dict[str, Any]) -> None:
         with pytest.raises(NotAllowed):
             remote_save(acting_user=people[role], name="x", title="x",
                         url="https://taxii.example.org/taxii2/",
-                        organisation=organisation("ncsc"))
+                        import_as=people["partner"])
 
 
 def test_moving_to_another_server_resets_the_watermark(people: dict[str, Any]) -> None:

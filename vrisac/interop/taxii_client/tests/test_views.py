@@ -8,18 +8,18 @@ import pytest
 from django.urls import reverse
 
 from vrisac.core.models import AuditEvent, Job
-from vrisac.core.testing import client_for, organisation
+from vrisac.core.testing import client_for
 from vrisac.interop.taxii_client.models import RemoteCollection
 from vrisac.interop.taxii_client.services import remote_save
 
 pytestmark = pytest.mark.django_db
 
 
-def form(**extra: Any) -> dict[str, Any]:
+def form(people: dict[str, Any], **extra: Any) -> dict[str, Any]:
     data = {"name": "ncsc-nl", "title": "NCSC-NL dreigingsinformatie",
             "url": "https://taxii.ncsc.example/taxii2/", "collection_id": "",
             "auth": "basic", "username": "vr-isac", "secret": "Zeer-Geheim-42",
-            "organisation": organisation("ncsc").pk, "tlp": "TLP:AMBER",
+            "import_as": people["partner"].pk, "tlp": "TLP:AMBER",
             "audience": "participants", "interval_minutes": "30", "enabled": "on"}
     data.update(extra)
     return data
@@ -28,7 +28,7 @@ def form(**extra: Any) -> dict[str, Any]:
 def test_a_coordinator_adds_a_collection_and_the_secret_is_not_shown_again(
         people: dict[str, Any]) -> None:
     client = client_for(people["coordinator"])
-    response = client.post(reverse("taxii_client:new"), form())
+    response = client.post(reverse("taxii_client:new"), form(people))
     remote = RemoteCollection.objects.get(name="ncsc-nl")
     assert response.status_code == 302 and response["Location"] == remote.get_absolute_url()
     assert (remote.auth, remote.username, remote.tlp, remote.interval_minutes) == (
@@ -45,11 +45,11 @@ def test_a_coordinator_adds_a_collection_and_the_secret_is_not_shown_again(
 
 def test_editing_without_a_secret_keeps_it(people: dict[str, Any]) -> None:
     client = client_for(people["coordinator"])
-    client.post(reverse("taxii_client:new"), form())
+    client.post(reverse("taxii_client:new"), form(people))
     remote = RemoteCollection.objects.get(name="ncsc-nl")
     sealed = remote.secret
     response = client.post(reverse("taxii_client:edit", args=[remote.pk]),
-                           form(secret="", title="NCSC-NL", interval_minutes="120"))
+                           form(people, secret="", title="NCSC-NL", interval_minutes="120"))
     assert response.status_code == 302
     remote.refresh_from_db()
     assert (remote.title, remote.interval_minutes, remote.secret) == ("NCSC-NL", 120, sealed)
@@ -57,17 +57,17 @@ def test_editing_without_a_secret_keeps_it(people: dict[str, Any]) -> None:
 
 def test_bad_input_is_shown_on_the_form(people: dict[str, Any]) -> None:
     client = client_for(people["coordinator"])
-    response = client.post(reverse("taxii_client:new"), form(secret=""))
+    response = client.post(reverse("taxii_client:new"), form(people, secret=""))
     assert response.status_code == 200
     assert "Vul het wachtwoord of token in." in response.content.decode()
-    response = client.post(reverse("taxii_client:new"), form(url="ftp://x.example/"))
+    response = client.post(reverse("taxii_client:new"), form(people, url="ftp://x.example/"))
     assert response.status_code == 200
     assert not RemoteCollection.objects.exists()
 
 
 def test_pull_now_queues_a_job_and_disable_stops_the_schedule(people: dict[str, Any]) -> None:
     client = client_for(people["coordinator"])
-    client.post(reverse("taxii_client:new"), form())
+    client.post(reverse("taxii_client:new"), form(people))
     remote = RemoteCollection.objects.get(name="ncsc-nl")
     assert client.get(reverse("taxii_client:pull", args=[remote.pk])).status_code == 405
     response = client.post(reverse("taxii_client:pull", args=[remote.pk]))
@@ -86,14 +86,15 @@ def test_pull_now_queues_a_job_and_disable_stops_the_schedule(people: dict[str, 
 def test_nobody_but_coordinators_finds_the_pages(people: dict[str, Any], role: str) -> None:
     remote = remote_save(acting_user=people["coordinator"], name="p", title="P",
                          url="https://taxii.example.org/taxii2/",
-                         organisation=organisation("ncsc"))
+                         import_as=people["partner"])
     client = client_for(people[role])
     for name, args in (("list", []), ("new", []), ("detail", [remote.pk]),
                        ("edit", [remote.pk])):
         assert client.get(reverse(f"taxii_client:{name}", args=args)).status_code == 404
     for name in ("pull", "toggle"):
         assert client.post(reverse(f"taxii_client:{name}", args=[remote.pk])).status_code == 404
-    assert client.post(reverse("taxii_client:new"), form(name="sneaky")).status_code == 404
+    assert client.post(reverse("taxii_client:new"),
+                       form(people, name="sneaky")).status_code == 404
     assert not Job.objects.exists()
     assert not RemoteCollection.objects.filter(name="sneaky").exists()
 
@@ -103,7 +104,7 @@ def test_the_list_page_stays_within_its_query_budget(people: dict[str, Any],
     for n in range(12):
         remote_save(acting_user=people["coordinator"], name=f"partner-{n}", title=f"Partner {n}",
                     url=f"https://taxii{n}.example.org/taxii2/",
-                    organisation=organisation("ncsc" if n % 2 else "nipv"))
+                    import_as=people["partner" if n % 2 else "utrecht"])
     client = client_for(people["coordinator"])
     client.get(reverse("taxii_client:list"))
     with django_assert_max_num_queries(12):

@@ -320,10 +320,25 @@ def platform_peer(database: str | None, size: int, workers: int) -> Iterator[Pee
             os.killpg(server.pid, signal.SIGKILL)
 
 
+_ACCOUNT = """
+from vrisac.accounts.services import token_create
+from vrisac.core.testing import make_person
+from vrisac.interop.taxii.collections import collection_id
+person = make_person("participant", "utrecht", name="Bench Utrecht")
+token, raw = token_create(user=person, scopes=["taxii:read", "taxii:write"], name="bench")
+print(raw, collection_id("participants"))
+"""
+
+
 def _platform_account(env: dict[str, str]) -> tuple[str, str, str]:
-    """A coordinator with a TAXII token, and the collection to write to:
+    """A participant with a TAXII token, and the collection of all participants:
     (token, API root path, collection id)."""
-    raise SystemExit("the platform's TAXII server is not available on this branch yet")
+    try:
+        import vrisac.interop.taxii.collections  # noqa: F401
+    except ImportError:
+        raise SystemExit("the platform's TAXII server is not on this branch yet") from None
+    token, collection = _manage(env, "shell", "-c", _ACCOUNT).split()[-2:]
+    return token, "/taxii2/api/", collection
 
 
 # --- main ---------------------------------------------------------------------------------

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.django_db
 
 def form(people: dict[str, Any], **extra: Any) -> dict[str, Any]:
     data = {"name": "ncsc-nl", "title": "NCSC-NL dreigingsinformatie",
-            "url": "https://taxii.ncsc.example/taxii2/", "collection_id": "",
+            # a loopback address, refused by the guarded client: no test reaches out
+            "url": "https://127.0.0.1:9/taxii2/", "collection_id": "",
             "auth": "basic", "username": "vr-isac", "secret": "Zeer-Geheim-42",
             "import_as": people["partner"].pk, "tlp": "TLP:AMBER",
             "audience": "participants", "interval_minutes": "30", "enabled": "on"}
@@ -75,6 +76,7 @@ def test_pull_now_queues_a_job_and_disable_stops_the_schedule(people: dict[str, 
     job = Job.objects.get(name="taxii_client.pull")
     assert job.arguments == {"remote": remote.pk}
     assert job.triggered_by_id == people["coordinator"].pk
+    assert job.state == "queued"  # sent to the worker when the request's transaction commits
     client.post(reverse("taxii_client:toggle", args=[remote.pk]))
     remote.refresh_from_db()
     assert remote.enabled is False

@@ -226,6 +226,10 @@ def report_indicators_add(*, report: Report, acting_user: Any,
         audit_record(action="intel.indicators.add", actor=acting_user, obj=report,
                      details={"report": report.pk, "given": len(batch), "added": new,
                               "warninglisted": sum(1 for p in prepared if p.warninglists)})
+    if added and report.status == Status.PUBLISHED:
+        from vrisac.interop.taxii.services import report_shared
+
+        report_shared(report=report)
     return AddResult(added, prepared)
 
 
@@ -488,6 +492,10 @@ def report_changed(*, report: Report, event: str) -> None:
     force at once."""
     if event in ("create", "edit"):
         search_index.update_report(report)
+    if event in ("edit", "publish", "retract"):
+        from vrisac.interop.taxii.services import report_shared
+
+        report_shared(report=report)
 
 
 def can_add_to(user: Any, report: Report) -> bool:

@@ -225,3 +225,19 @@ def test_moving_to_another_server_resets_the_watermark(people: dict[str, Any]) -
     remote_for(people, "https://other.example.org/taxii2/", remote=remote)
     remote.refresh_from_db()
     assert (remote.added_after, remote.objects_url) == ("", "")
+
+
+def test_what_the_stix_importer_refuses_writes_nothing(people: dict[str, Any],
+                                                       stub: StubServer) -> None:
+    """An object that passes the envelope checks but not the importer's (an unknown
+    marking) fails the whole pull: no report, no indicator, the watermark stays."""
+    from vrisac.intel.models import Indicator
+    from vrisac.reports.models import Report
+
+    good = indicator("203.0.113.10")
+    unknown = indicator("203.0.113.11", object_marking_refs=[
+        "marking-definition--00000000-0000-4000-8000-000000000000"])
+    _answer(stub, 200, TAXII, orjson.dumps({"objects": [good, unknown]}))
+    remote = _fails(people, stub, "unknown marking")
+    assert unknown["id"] in remote.last_message
+    assert not Report.objects.exists() and not Indicator.objects.exists()

@@ -41,7 +41,7 @@ from urllib.parse import urlencode
 import orjson
 import requests
 
-from bench.common import ROOT
+from bench.common import ROOT, fresh_database
 
 MEDIA = "application/taxii+json;version=2.1"
 ENVELOPE = 1000
@@ -249,29 +249,6 @@ def medallion_peer() -> Iterator[Peer]:
                    testing.COLLECTION_ID, {"Authorization": f"Basic {pair}"})
 
 
-def _fresh_database(url: str | None, size: int) -> str:
-    if url is None:
-        path = ROOT / "var" / "bench" / f"exchange-{size}.sqlite3"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(f"{path}{suffix}"):
-                os.remove(f"{path}{suffix}")
-        return f"sqlite:///{path}"
-    from urllib.parse import urlparse
-
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    if not name.startswith("vrisac_exchange"):
-        raise SystemExit("give the benchmark a database of its own (vrisac_exchange_bench)")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return url
-
-
 def _manage(env: dict[str, str], *args: str) -> str:
     done = subprocess.run([sys.executable, "-m", "config.cli", *args], env=env, cwd=ROOT,
                           capture_output=True, text=True, check=False)
@@ -282,7 +259,8 @@ def _manage(env: dict[str, str], *args: str) -> str:
 
 @contextmanager
 def platform_peer(database: str | None, size: int, workers: int) -> Iterator[Peer]:
-    url = _fresh_database(database, size)
+    url = fresh_database(database, sqlite_name=f"exchange-{size}.sqlite3",
+                         prefix="vrisac_exchange")
     data_dir = ROOT / "var" / "bench" / f"exchange-data-{size}"
     data_dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "DATABASE_URL": url, "VRISAC_ENV": "local",

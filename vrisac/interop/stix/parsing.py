@@ -72,14 +72,16 @@ def load_json(data: bytes, *, where: str, max_bytes: int | None = None) -> Any:
 
 
 def parse_timestamp(value: Any) -> datetime | None:
+    """A STIX timestamp (``2026-01-31T12:00:00.123Z``) as an aware datetime, or ``None``."""
     if not isinstance(value, str) or not _TIMESTAMP.fullmatch(value):
         return None
-    head, _dot, fraction = value[:-1].partition(".")
+    fraction = value[20:-1]
     try:
-        moment = datetime.strptime(head, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+        return datetime(int(value[0:4]), int(value[5:7]), int(value[8:10]), int(value[11:13]),
+                        int(value[14:16]), int(value[17:19]),
+                        int((fraction + "000000")[:6]) if fraction else 0, tzinfo=UTC)
     except ValueError:
         return None
-    return moment.replace(microsecond=int((fraction + "000000")[:6]) if fraction else 0)
 
 
 def check_id(value: Any, *, where: str, type_: str | None = None) -> str:

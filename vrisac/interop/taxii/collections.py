@@ -55,15 +55,15 @@ def key_for(audience: str, organisation: Organisation | None = None) -> str | No
     return None
 
 
-def _default_label(key: str, settings: dict[str, str]) -> str:
-    return settings.get(key, DEFAULT_TLP)
+def default_label(key: str) -> str:
+    """The label of objects posted to the collection without a TLP marking."""
+    found = CollectionSetting.objects.filter(key=key).values_list("default_tlp", flat=True)
+    return found.first() or DEFAULT_TLP
 
 
-def collections_for(viewer: Viewer) -> list[Collection]:
-    """The collections this viewer may read or write, in a fixed order."""
+def _candidates(viewer: Viewer) -> list[tuple[str, str, str, str, int | None]]:
     if not viewer.reads_content:
         return []
-    settings = dict(CollectionSetting.objects.values_list("key", "default_tlp"))
     found: list[tuple[str, str, str, str, int | None]] = []
     if viewer.is_participant:
         found.append(("participants", _("All VR-ISAC participants"),
@@ -72,26 +72,44 @@ def collections_for(viewer: Viewer) -> list[Collection]:
     found.append(("partners", _("VR-ISAC participants and partners"),
                   _("Shared with participants, coordinators and connected partners "
                     "(NCSC-NL, other ISACs)."), Audience.PARTNERS, None))
-    for organisation in Organisation.objects.filter(pk__in=viewer.organisation_ids):
-        found.append((f"organisation:{organisation.slug}",
-                      _("Own organisation: %(name)s") % {"name": organisation.name},
-                      _("Shared with the members of %(name)s only.")
-                      % {"name": organisation.name},
-                      Audience.ORGANISATION, organisation.pk))
-    result = []
-    for key, title, description, audience, organisation_id in found:
-        label = _default_label(key, settings)
-        result.append(Collection(
-            id=collection_id(key), key=key, title=title,
-            description=description + " " + _("Objects posted without a TLP marking are "
-                                              "labelled %(label)s.") % {"label": label},
-            audience=audience, organisation_id=organisation_id, can_read=True,
-            can_write=True, default_tlp=label))
-    return result
+    return found
 
 
-def collection_for(viewer: Viewer, collection: str) -> Collection | None:
-    for found in collections_for(viewer):
-        if str(found.id) == collection:
-            return found
-    return None
+def _own(viewer: Viewer, organisation_ids: Any) -> list[tuple[str, str, str, str, int | None]]:
+    return [(f"organisation:{organisation.slug}",
+             _("Own organisation: %(name)s") % {"name": organisation.name},
+             _("Shared with the members of %(name)s only.") % {"name": organisation.name},
+             Audience.ORGANISATION, organisation.pk)
+            for organisation in Organisation.objects.filter(pk__in=organisation_ids)]
+
+
+def _collection(item: tuple[str, str, str, str, int | None], label: str | None) -> Collection:
+    key, title, description, audience, organisation_id = item
+    if label is not None:
+        description += " " + _("Objects posted without a TLP marking are labelled "
+                               "%(label)s.") % {"label": label}
+    return Collection(id=collection_id(key), key=key, title=title, description=description,
+                      audience=audience, organisation_id=organisation_id, can_read=True,
+                      can_write=True, default_tlp=label or "")
+
+
+def collections_for(viewer: Viewer) -> list[Collection]:
+    """The collections this viewer may read or write, in a fixed order."""
+    if not viewer.reads_content:
+        return []
+    labels = dict(CollectionSetting.objects.values_list("key", "default_tlp"))
+    items = _candidates(viewer) + _own(viewer, viewer.organisation_ids)
+    return [_collection(item, labels.get(item[0], DEFAULT_TLP)) for item in items]
+
+
+def collection_for(viewer: Viewer, collection: str, *, with_label: bool = False
+                   ) -> Collection | None:
+    """One collection of the viewer by its id, with as few queries as a read needs (the
+    default label only when asked for: posting and describing need it)."""
+    items = [item for item in _candidates(viewer) if str(collection_id(item[0])) == collection]
+    if not items and viewer.reads_content:
+        items = [item for item in _own(viewer, viewer.organisation_ids)
+                 if str(collection_id(item[0])) == collection]
+    if not items:
+        return None
+    return _collection(items[0], default_label(items[0][0]) if with_label else None)

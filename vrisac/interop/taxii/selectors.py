@@ -74,10 +74,13 @@ def _version_q(filters: Filters) -> Q | None:
     return condition
 
 
-def filtered(qs: QuerySet[TaxiiObject], filters: Filters, *, versions: bool = True
-             ) -> QuerySet[TaxiiObject]:
+def filtered(qs: QuerySet[TaxiiObject], filters: Filters, *, collection: Any,
+             versions: bool = True) -> QuerySet[TaxiiObject]:
     if filters.ids:
-        qs = qs.filter(stix_id__in=filters.ids)
+        # Found through the (collection, id) index first: a query that also orders by date
+        # would otherwise walk the whole collection in date order to find a few ids.
+        rows = TaxiiObject.objects.filter(collection=collection, stix_id__in=filters.ids)
+        qs = qs.filter(pk__in=list(rows.values_list("pk", flat=True)))
     if filters.types:
         qs = qs.filter(type__in=filters.types)
     if filters.spec_versions:

@@ -162,7 +162,7 @@ def collection_default_set(*, acting_user: Any, key: str, tlp: str) -> Collectio
     setting, _created = CollectionSetting.objects.update_or_create(
         key=key, defaults={"default_tlp": tlp, "updated_by": acting_user})
     audit_record(action="taxii.collection.default_tlp", actor=acting_user, obj=setting,
-                 details={"key": key, "tlp": tlp})
+                 details={"collection": key, "tlp": tlp})
     return setting
 
 

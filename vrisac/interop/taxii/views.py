@@ -146,8 +146,9 @@ def _base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/taxii2/")
 
 
-def _collection(request: HttpRequest, collection: str) -> Collection:
-    found = collection_for(viewer_for(request.user), collection)
+def _collection(request: HttpRequest, collection: str, *, with_label: bool = False
+                ) -> Collection:
+    found = collection_for(viewer_for(request.user), collection, with_label=with_label)
     if found is None:
         raise NotFound(_("No such collection, or not yours to read."))
     return found
@@ -246,7 +247,7 @@ def collections(request: HttpRequest) -> HttpResponse:
 
 @taxii_view("GET")
 def collection(request: HttpRequest, collection: str) -> HttpResponse:
-    return _json(_resource(request, _collection(request, collection)))
+    return _json(_resource(request, _collection(request, collection, with_label=True)))
 
 
 def _read_body(request: HttpRequest) -> bytes:
@@ -272,7 +273,7 @@ def _read_body(request: HttpRequest) -> bytes:
 
 @taxii_view("GET", "POST")
 def objects(request: HttpRequest, collection: str) -> HttpResponse:
-    found = _collection(request, collection)
+    found = _collection(request, collection, with_label=request.method == "POST")
     if request.method == "POST":
         data = _read_body(request)
         envelope = load_json(data, where="envelope")
@@ -283,7 +284,8 @@ def objects(request: HttpRequest, collection: str) -> HttpResponse:
                                        request_time=timezone.now())
         return _json(status_resource(status), status=202)
     filters = filters_from(request)
-    qs = selectors.filtered(selectors.base(viewer_for(request.user), found.id), filters)
+    qs = selectors.filtered(selectors.base(viewer_for(request.user), found.id), filters,
+                            collection=found.id)
     rows, more = selectors.page(qs, filters, "body")
     return _paged(rows, more, "objects", b",".join(bytes(row[0]) for row in rows))
 
@@ -299,9 +301,11 @@ def single(request: HttpRequest, collection: str, object_id: str) -> HttpRespons
         if "match[version]" not in request.GET:
             filters.versions = ["all"]
         services.objects_delete(acting_user=request.user, collection=found, stix_id=object_id,
-                                visible=selectors.filtered(visible, filters))
+                                visible=selectors.filtered(visible, filters,
+                                                           collection=found.id))
         return HttpResponse(status=200, content_type=TAXII)
-    rows, more = selectors.page(selectors.filtered(visible, filters), filters, "body")
+    rows, more = selectors.page(selectors.filtered(visible, filters, collection=found.id),
+                                filters, "body")
     if not rows and filters.after is None:
         raise NotFound(_("Object not found."))
     return _paged(rows, more, "objects", b",".join(bytes(row[0]) for row in rows))
@@ -314,7 +318,7 @@ def versions(request: HttpRequest, collection: str, object_id: str) -> HttpRespo
     filters = filters_from(request)
     filters.ids = [object_id]
     qs = selectors.filtered(selectors.base(viewer_for(request.user), found.id), filters,
-                            versions=False)
+                            collection=found.id, versions=False)
     rows, more = selectors.page(qs, filters, "version")
     if not rows and filters.after is None:
         raise NotFound(_("Object not found."))
@@ -325,7 +329,8 @@ def versions(request: HttpRequest, collection: str, object_id: str) -> HttpRespo
 def manifest(request: HttpRequest, collection: str) -> HttpResponse:
     found = _collection(request, collection)
     filters = filters_from(request)
-    qs = selectors.filtered(selectors.base(viewer_for(request.user), found.id), filters)
+    qs = selectors.filtered(selectors.base(viewer_for(request.user), found.id), filters,
+                            collection=found.id)
     rows, more = selectors.page(qs, filters, "stix_id", "version")
     items = b",".join(orjson.dumps({"id": stix_id, "date_added": taxii_time(added),
                                     "version": version, "media_type": STIX})

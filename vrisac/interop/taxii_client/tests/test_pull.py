@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from vrisac.core.errors import NotAllowed
 from vrisac.core.jobs import job_run
@@ -158,7 +158,7 @@ def test_a_person_who_left_fails_the_pull_clearly(people: dict[str, Any],
     remote = partner_collection(people, medallion)
     end_all_memberships("ncsc")
     remote = RemoteCollection.objects.get(pk=remote.pk)
-    with pytest.raises(NotAllowed, match="delen meldingen"):
+    with translation.override("en"), pytest.raises(NotAllowed, match="share reports"):
         remote_pull(remote=remote)
     remote.refresh_from_db()
     assert remote.last_status == "failed" and remote.added_after == ""

@@ -38,6 +38,7 @@ urlpatterns = [
     path("knowledge/", include("vrisac.knowledge.urls")),
     path("ops/", include("vrisac.ops.urls")),
     path("stix/", include("vrisac.interop.stix.urls")),
+    path("exchange/taxii/", include("vrisac.interop.taxii_client.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     # The public site (Digitale weerbaarheid at /, English under /en/) and the contact form.
     path("", include("vrisac.knowledge.public_urls")),

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "vrisac.ops",
     "vrisac.interop.stix",
     "vrisac.interop.taxii",
+    "vrisac.interop.taxii_client",
     "vrisac.api",
 ]
 

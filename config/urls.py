@@ -41,5 +41,6 @@ urlpatterns = [
     # The public site (Digitale weerbaarheid at /, English under /en/) and the contact form.
     path("", include("vrisac.knowledge.public_urls")),
     path("api/v1/", include("vrisac.api.urls")),
+    path("misp/", include("vrisac.interop.misp.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "vrisac.knowledge",
     "vrisac.ops",
     "vrisac.api",
+    "vrisac.interop.misp",
 ]
 
 MIDDLEWARE = [

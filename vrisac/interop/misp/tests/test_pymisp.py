@@ -50,7 +50,7 @@ def test_start_up_user_version_types_and_organisations(misp_for: Any, people: An
     names = {o["Organisation"]["name"] for o in misp.organisations()}
     assert "Veiligheidsregio Utrecht" in names and "Veiligheidsberaad" not in names
     read_only = misp_for(people["partner"], scopes=["misp:read"])
-    partner_user, partner_role, _settings = read_only.get_user(pythonify=True, expanded=True)
+    _user, partner_role, _settings = read_only.get_user(pythonify=True, expanded=True)
     assert partner_role.perm_add is False
 
 

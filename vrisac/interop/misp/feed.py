@@ -32,9 +32,10 @@ from .mapping import TAG_COLOUR
 BATCH = 500
 UUID_FILE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.json$")
 
-#: What anyone outside the platform's participants may see: the feed written to a
-#: directory holds no more than this viewer is allowed.
-ANY_PARTNER = Viewer(user_id=None, roles=frozenset({"partner"}))
+#: What any partner may see: the feed written to a directory holds no more than this viewer
+#: is allowed. It is a partner of no organisation and no account (no user has id 0), so
+#: only the audiences "partners" and "public" reach it.
+ANY_PARTNER = Viewer(user_id=0, roles=frozenset({"partner"}))
 
 
 @dataclass

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 
 from vrisac.accounts.models import ApiToken
@@ -110,7 +111,9 @@ def misp_endpoint(scope: str, methods: tuple[str, ...]) -> Callable[[Handler], H
             origin = current_origin()
             set_origin(Origin(ip=origin.ip, request_id=origin.request_id, channel="misp"))
             try:
-                return view(request, *args, **kwargs)
+                # A protocol face: its clients are programs, which expect MISP's English.
+                with translation.override("en"):
+                    return view(request, *args, **kwargs)
             except RequestDataTooBig:
                 limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
                 return misp_error(request, f"The request body is larger than {limit} MB.",

@@ -194,7 +194,7 @@ def test_malformed_manifests_are_refused(feed_dir: tuple[Feed, Path], content: b
 
 
 def test_huge_manifest_is_refused(feed_dir: tuple[Feed, Path], monkeypatch: Any) -> None:
-    feed, directory = feed_dir
+    feed, _directory = feed_dir
     monkeypatch.setattr(feedimport, "MAX_MANIFEST_BYTES", 256)
     _refused(feed, "manifest.json is larger than")
     monkeypatch.setattr(feedimport, "MAX_MANIFEST_BYTES", 20 * 1024 * 1024)
@@ -209,7 +209,7 @@ def test_wrong_hashes_refuse_the_event_and_keep_the_others(
     victim = refs[-1]
     lines = (directory / "hashes.csv").read_text().splitlines()
     kept = [line for line in lines if not line.endswith(victim)]
-    (directory / "hashes.csv").write_text("\n".join(kept + [f"{'0' * 32},{victim}"]) + "\n")
+    (directory / "hashes.csv").write_text("\n".join([*kept, f"{'0' * 32},{victim}"]) + "\n")
     _refused(feed, f"{victim}.json, Attribute[0]: hashes.csv does not list this value")
     imported = set(MispFeedEvent.objects.filter(feed=feed).values_list("uuid", flat=True))
     assert {str(u) for u in imported} == set(refs[:-1])

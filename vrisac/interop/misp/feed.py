@@ -60,7 +60,7 @@ def feed_events(viewer: Viewer) -> Iterator[dict[str, Any]]:
     qs: QuerySet[Report] = selectors.feed_reports(viewer).order_by("pk")
     last = 0
     while True:
-        batch = list(selectors.with_timestamp(qs.filter(pk__gt=last))[:BATCH])
+        batch = list(qs.filter(pk__gt=last)[:BATCH])
         if not batch:
             return
         last = batch[-1].pk
@@ -135,7 +135,7 @@ def serve(*, viewer: Viewer | Any, name: str) -> tuple[bytes | Iterator[bytes], 
     if not UUID_FILE.match(name):
         raise NotFound("Invalid feed file.")
     ref = uuid_module.UUID(name[:-5])
-    reports = selectors.with_timestamp(selectors.feed_reports(viewer).filter(uuid=ref))
+    reports = selectors.feed_reports(viewer).filter(uuid=ref)
     found = list(reports[:1])
     if not found:
         raise NotFound("Invalid event.")

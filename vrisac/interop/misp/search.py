@@ -310,7 +310,6 @@ def search_events(user: Any, filters: Filters) -> list[Report]:
             qs = qs.filter(Exists(matching))
     start = (filters.page - 1) * (filters.limit or MAX_EVENTS_PER_PAGE)
     page = qs.order_by("-published_at", "-pk").prefetch_related("tags")
-    page = selectors.with_timestamp(page)
     return list(page[start:start + (filters.limit or MAX_EVENTS_PER_PAGE)])
 
 

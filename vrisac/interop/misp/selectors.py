@@ -6,10 +6,10 @@ from __future__ import annotations
 import uuid as uuid_module
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Max, QuerySet
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Count, Max, QuerySet
 
 from vrisac.core.errors import NotFound
 from vrisac.intel.models import Indicator
@@ -24,10 +24,17 @@ from .mapping import EventFacts, event_json
 FEED_AUDIENCES = (Audience.PARTNERS, Audience.PUBLIC)
 
 
-def with_timestamp(qs: QuerySet[Report]) -> QuerySet[Report]:
+def event_timestamp(report: Report, last_indicator: datetime | None) -> datetime:
     """An event's timestamp moves with the report and with every indicator added to it."""
-    return qs.annotate(misp_timestamp=Greatest(
-        "updated_at", Coalesce(Max("indicators__created_at"), "updated_at")))
+    return max(report.updated_at, last_indicator) if last_indicator else report.updated_at
+
+
+def attribute_facts(report_ids: Sequence[int]) -> dict[int, tuple[int, datetime | None]]:
+    """Per report of a page: how many indicators, and when the last was added (one
+    grouped query over the page's reports only)."""
+    rows = (Indicator.objects.filter(report_id__in=list(report_ids)).values("report_id")
+            .annotate(n=Count("id"), last=Max("created_at")).order_by())
+    return {row["report_id"]: (row["n"], row["last"]) for row in rows}
 
 
 def events(user: Any) -> QuerySet[Report]:
@@ -41,10 +48,7 @@ def event_get(*, user: Any, ref: str) -> Report:
     """One event by id or uuid (retracted ones included: they show as deleted)."""
     qs = Report.objects.visible_to(user).select_related("organisation")
     try:
-        if ref.isdigit():
-            found = with_timestamp(qs.filter(pk=int(ref))).get()
-        else:
-            found = with_timestamp(qs.filter(uuid=uuid_module.UUID(ref))).get()
+        found = qs.get(pk=int(ref)) if ref.isdigit() else qs.get(uuid=uuid_module.UUID(ref))
     except (Report.DoesNotExist, ValueError):
         raise NotFound("Invalid event.") from None
     return found
@@ -64,25 +68,31 @@ def indicators_of(report_ids: Sequence[int]) -> dict[int, list[Indicator]]:
 
 def events_json(user: Any, reports: Iterable[Report],
                 show_source: Any = None) -> list[dict[str, Any]]:
-    """Full events (with attributes) for reports read through the policy. The reports must
-    carry ``misp_timestamp`` (``with_timestamp``) and have their tags prefetched."""
+    """Full events (with attributes) for reports read through the policy (their tags
+    prefetched, or one query each)."""
     reports = list(reports)
     attributes = indicators_of([r.pk for r in reports])
     decide = show_source or (lambda report: can_see_source(user, report))
-    return [event_json(r, attributes.get(r.pk, []),
-                       EventFacts(timestamp=r.misp_timestamp,  # type: ignore[attr-defined]
-                                  show_source=decide(r)))
-            for r in reports]
+    out = []
+    for report in reports:
+        mine = attributes.get(report.pk, [])
+        last = max((i.created_at for i in mine), default=None)
+        out.append(event_json(report, mine, EventFacts(
+            timestamp=event_timestamp(report, last), show_source=decide(report))))
+    return out
 
 
 def event_index_json(user: Any, reports: Iterable[Report]) -> list[dict[str, Any]]:
     """``events/index``: the events without their attributes, as MISP lists them."""
+    reports = list(reports)
+    facts = attribute_facts([r.pk for r in reports])
     out = []
     for report in reports:
+        count, last = facts.get(report.pk, (0, None))
         data = event_json(report, [], EventFacts(
-            timestamp=report.misp_timestamp,  # type: ignore[attr-defined]
+            timestamp=event_timestamp(report, last),
             show_source=can_see_source(user, report)))["Event"]
-        data["attribute_count"] = str(report.attribute_total)  # type: ignore[attr-defined]
+        data["attribute_count"] = str(count)
         for key in ("Attribute", "Object", "ShadowAttribute", "RelatedEvent", "Galaxy",
                     "EventReport"):
             data.pop(key)

@@ -12,7 +12,6 @@ from typing import Any
 import orjson
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
@@ -204,9 +203,8 @@ def events_index(request: HttpRequest, named: str | None = None) -> HttpResponse
     limit = _bounded(params.get("limit"), "limit", 1, search.MAX_EVENTS_PER_PAGE) \
         or search.MAX_EVENTS_PER_PAGE
     page = _bounded(params.get("page"), "page", 1, 1_000_000) or 1
-    qs = (selectors.with_timestamp(selectors.events(request.user))
-          .annotate(attribute_total=Count("indicators", distinct=True))
-          .prefetch_related("tags").order_by("-published_at", "-pk"))
+    qs = selectors.events(request.user).prefetch_related("tags").order_by("-published_at",
+                                                                         "-pk")
     reports = list(qs[(page - 1) * limit:page * limit])
     return json_answer(selectors.event_index_json(request.user, reports))
 

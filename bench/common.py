@@ -50,3 +50,29 @@ def median_ms(func: Callable[[], Any], repeat: int = 200) -> float:
         func()
         samples.append((time.perf_counter() - started) * 1000)
     return statistics.median(samples)
+
+
+def fresh_database(url: str | None, *, name: str) -> str:
+    """An empty database for one benchmark: the SQLite file ``var/bench/<name>.sqlite3``,
+    or the PostgreSQL database of ``url`` dropped and created again (its name must start
+    with ``vrisac_<name>``, so that no other database is dropped by mistake)."""
+    if url is None:
+        path = ROOT / "var" / "bench" / f"{name}.sqlite3"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(f"{path}{suffix}"):
+                os.remove(f"{path}{suffix}")
+        return f"sqlite:///{path}"
+    from urllib.parse import urlparse
+
+    import psycopg
+
+    parsed = urlparse(url)
+    database = parsed.path.lstrip("/")
+    if not database.startswith(f"vrisac_{name}"):
+        raise SystemExit(f"give the benchmark a database of its own (vrisac_{name}_bench)")
+    admin = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{database}"')
+        conn.execute(f'CREATE DATABASE "{database}"')
+    return url

@@ -27,30 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT, median_ms, peak_rss_mb, setup_django
-
-
-def fresh_database(url: str | None) -> str:
-    if url is None:
-        path = ROOT / "var" / "bench" / "misp.sqlite3"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(f"{path}{suffix}"):
-                os.remove(f"{path}{suffix}")
-        return f"sqlite:///{path}"
-    from urllib.parse import urlparse
-
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    if not name.startswith("vrisac_misp_bench"):
-        raise SystemExit("give the benchmark a database of its own (vrisac_misp_bench)")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return url
+from bench.common import fresh_database, median_ms, peak_rss_mb, setup_django
 
 
 def populate(reports: int, indicators: int) -> tuple[Any, Any, str]:
@@ -105,7 +82,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--reports", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args(argv)
-    setup_django(fresh_database(args.db))
+    setup_django(fresh_database(args.db, name="misp"))
     from django.core.management import call_command
     from django.db import connection
 

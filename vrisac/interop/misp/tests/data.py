@@ -56,3 +56,9 @@ def shared_reports(people: dict[str, Any]) -> Reports:
             publish=False, indicators=[{"type": "md5",
                                         "value": "0cc175b9c0f1b6a831c399e269772661"}]),
     )
+
+
+def event_ids(found: Any) -> set[int]:
+    """The ids of the events of a PyMISP events search."""
+    assert isinstance(found, list), found
+    return {int(e["Event"]["id"]) for e in found}

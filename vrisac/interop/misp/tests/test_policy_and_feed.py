@@ -21,12 +21,9 @@ from .data import (
     PARTNER_DOMAIN,
     PARTNER_IP,
     PUBLIC_CVE,
+    event_ids,
     shared_reports,
 )
-
-
-def _event_ids(found: Any) -> set[int]:
-    return {int(e["Event"]["id"]) for e in found}
 
 
 def test_partner_and_other_organisation_get_nothing_beyond_the_policy(
@@ -34,7 +31,7 @@ def test_partner_and_other_organisation_get_nothing_beyond_the_policy(
     reports = shared_reports(people)
     partner = misp_for(people["partner"])
     allowed = {reports.partners.pk, reports.public.pk, reports.anonymous.pk}
-    assert _event_ids(partner.search(controller="events")) == allowed
+    assert event_ids(partner.search(controller="events")) == allowed
     assert {int(e["id"]) for e in partner.events()} == allowed
     values = {a["value"] for a in partner.search(controller="attributes")["Attribute"]}
     assert values == {PARTNER_IP, PARTNER_DOMAIN, "invoice.pdf.exe", PUBLIC_CVE, ANONYMOUS_IP}
@@ -52,7 +49,7 @@ def test_partner_and_other_organisation_get_nothing_beyond_the_policy(
     other = misp_for(people["haaglanden"])
     assert other.event_exists(reports.org_only.uuid) is False
     assert other.search(controller="attributes", value=ORG_ONLY_HASH)["Attribute"] == []
-    assert reports.org_only.pk not in _event_ids(other.search(controller="events"))
+    assert reports.org_only.pk not in event_ids(other.search(controller="events"))
     assert other.tag(reports.org_only.uuid, "x")["errors"][0] == 404
     assert other.publish(reports.draft.pk)["errors"][0] == 404
     colleague = misp_for(people["utrecht2"])
@@ -122,7 +119,7 @@ def test_feed_round_trip_by_command_and_over_http(misp_for: Any, people: Any,
     # A retraction: gone from searches, deleted in the event view and in the feed.
     report_retract(report=reports.partners, acting_user=people["utrecht"], reason="wrong")
     misp = misp_for(people["partner"])
-    assert reports.partners.pk not in _event_ids(misp.search(controller="events"))
+    assert reports.partners.pk not in event_ids(misp.search(controller="events"))
     assert misp.search(controller="attributes", value=PARTNER_IP)["Attribute"] == []
     view = misp.get_event(reports.partners.pk)["Event"]
     assert view["deleted"] is True and all(a["deleted"] for a in view["Attribute"])

@@ -20,13 +20,9 @@ from .data import (
     PARTNER_DOMAIN,
     PARTNER_IP,
     PUBLIC_CVE,
+    event_ids,
     shared_reports,
 )
-
-
-def _event_ids(found: Any) -> set[int]:
-    assert isinstance(found, list), found
-    return {int(e["Event"]["id"]) for e in found}
 
 
 def _values(found: Any) -> set[str]:
@@ -74,7 +70,7 @@ def test_event_life_cycle(misp_for: Any, people: Any) -> None:
     assert stored == {("ipv4", "45.83.12.50"), ("filename", "mail.eml"),
                       ("md5", "0cc175b9c0f1b6a831c399e269772661")}
     # The unpublished event is found by its own organisation's token.
-    assert report.pk in _event_ids(misp.search(controller="events", published=False))
+    assert report.pk in event_ids(misp.search(controller="events", published=False))
     assert report.pk in {int(e["id"]) for e in misp.events()}
     assert misp.event_exists(event.uuid) is True
     assert misp.event_exists(report.pk) is True
@@ -137,7 +133,7 @@ def test_search_filters_and_return_formats(misp_for: Any, people: Any) -> None:
         return _values(misp.search(controller="attributes", **filters))
 
     def events(**filters: Any) -> set[int]:
-        return _event_ids(misp.search(controller="events", **filters))
+        return event_ids(misp.search(controller="events", **filters))
 
     everything = attrs()
     assert ORG_ONLY_HASH in everything and PARTICIPANT_URL in everything

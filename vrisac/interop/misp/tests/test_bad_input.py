@@ -249,3 +249,16 @@ def test_unsupported_types_are_skipped_and_bad_values_named(
     assert f"{ref}.json, Attribute[" in refused.value.message
     with pytest.raises(Exception, match="no such directory"):
         call_command("import_misp_feed", str(directory / "missing"))
+
+
+def test_a_misp_feed_is_fetched_on_the_schedule_like_the_other_feeds(
+        feed_dir: tuple[Feed, Path]) -> None:
+    from vrisac.core.jobs import job_run
+
+    feed, directory = feed_dir
+    row = job_run("intel.fetch_feeds")
+    assert row.result == {"feeds": {"hostile": "ok"}}
+    feed.refresh_from_db()
+    assert feed.last_status == "ok" and feed.last_count == Indicator.objects.filter(
+        feed=feed).count() > 0
+    assert MispFeedEvent.objects.filter(feed=feed).count() == len(_manifest(directory))

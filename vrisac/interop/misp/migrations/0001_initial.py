@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('intel', '0005_alter_feed_format'),
+        ('intel', '0005_misp_feed_format'),
     ]
 
     operations = [

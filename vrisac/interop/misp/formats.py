@@ -1,14 +1,15 @@
 """The return formats of ``restSearch``: each is one small function in ``RETURN_FORMATS``
 that turns one page of results into an HTTP answer.
 
-To add a format (``stix2`` once the STIX mapping is wired), register a function taking a
-:class:`Results` and returning an ``HttpResponse``; nothing else changes.
+To add a format, register a function taking a :class:`Results` and returning an
+``HttpResponse``; nothing else changes.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,10 +19,11 @@ from django.http import HttpResponse
 
 from vrisac.intel.models import Indicator
 from vrisac.intel.warninglists import current_matcher
+from vrisac.interop.stix.export import report_objects
 from vrisac.reports.models import Report
 
 from . import selectors
-from .mapping import EXPORT_TYPES, MispInputError, attribute_json, event_date
+from .mapping import EXPORT_TYPES, attribute_json, event_date
 
 
 @dataclass
@@ -97,15 +99,27 @@ def as_text(results: Results) -> HttpResponse:
     return HttpResponse(body, content_type="text/plain; charset=utf-8")
 
 
-def not_available(results: Results) -> HttpResponse:
-    raise MispInputError("The return format stix2 is not available yet.",
-                         field="returnFormat")
+def as_stix2(results: Results) -> HttpResponse:
+    """A STIX 2.1 bundle of the page: whole reports for events, only the matching indicators
+    (with their source and marking) for attributes; warninglist filtering as for JSON."""
+    chosen: dict[int, tuple[Report, set[int]]] = {}
+    for report, indicator in results.rows():
+        chosen.setdefault(report.pk, (report, set()))[1].add(indicator.pk)
+    if results.controller == "events":
+        for report in results.events:
+            chosen.setdefault(report.pk, (report, set()))
+    objects: dict[str, dict[str, Any]] = {}
+    for report, indicator_ids in chosen.values():
+        whole = results.controller == "events" and not results.enforce_warninglist
+        for obj in report_objects(report, only=None if whole else indicator_ids):
+            objects.setdefault(obj["id"], obj)
+    bundle = {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": list(objects.values())}
+    return HttpResponse(orjson.dumps(bundle), content_type="application/json")
 
 
 RETURN_FORMATS: dict[str, Callable[[Results], HttpResponse]] = {
     "json": as_json,
     "csv": as_csv,
     "text": as_text,
-    # The STIX 2.1 mapping plugs in here: a function Results -> HttpResponse.
-    "stix2": not_available,
+    "stix2": as_stix2,
 }

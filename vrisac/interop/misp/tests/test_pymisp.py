@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymisp import MISPEvent, MISPSighting
+from stix2validator import ValidationOptions, validate_instance
 
 from vrisac.intel.models import Indicator, Sighting
 from vrisac.intel.normalise import normalise
@@ -186,5 +187,15 @@ def test_search_filters_and_return_formats(misp_for: Any, people: Any) -> None:
     assert len(raw_csv.splitlines()) == 4
     text = misp.search(controller="attributes", return_format="text", type_attribute="ip-dst")
     assert set(text.split()) == {PARTNER_IP, LISTED_IP, "45.83.12.99"}
-    stix = misp.search(controller="events", return_format="stix2")
-    assert stix["errors"][0] == 400 and "not available yet" in stix["errors"][1]["message"]
+    bundle = misp.search(controller="events", return_format="stix2",
+                         eventid=reports.partners.pk)
+    assert bundle["type"] == "bundle"
+    assert validate_instance(bundle, ValidationOptions()).is_valid
+    names = {o.get("name") for o in bundle["objects"] if o["type"] == "indicator"}
+    assert PARTNER_IP in names and PARTNER_DOMAIN in names
+    assert [o["name"] for o in bundle["objects"] if o["type"] == "report"] == [
+        "Ransomware dropper"]
+    only_ip = misp.search(controller="attributes", return_format="stix2", value=PARTNER_IP)
+    assert validate_instance(only_ip, ValidationOptions()).is_valid
+    assert {o["name"] for o in only_ip["objects"] if o["type"] == "indicator"} == {PARTNER_IP}
+    assert not [o for o in only_ip["objects"] if o["type"] == "report"]

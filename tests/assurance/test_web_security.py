@@ -224,8 +224,14 @@ def test_weak_and_common_passwords_are_refused(password: str) -> None:
         validate_password(password)
 
 
-def test_a_long_uncommon_password_is_accepted() -> None:
-    validate_password("Vier-Paarden-Op-De-Dijk-2026")
+@pytest.mark.parametrize("password", [
+    "Vier-Paarden-Op-De-Dijk-2026",
+    "de kraanvogels trekken in oktober over de Veluwe naar het zuiden, ruim boven 64 tekens",
+    "éénhoorn ✓ ijsvogel 🐦 wintertaling",
+])
+def test_a_long_uncommon_password_is_accepted(password: str) -> None:
+    """ASVS V6.2.5/V6.2.9: any characters, and long pass phrases (over 64 characters)."""
+    validate_password(password)
 
 
 @pytest.mark.django_db

@@ -20,7 +20,7 @@ from typing import Any
 from django.core import mail
 from django.test import Client
 
-from .world import COMMON_WORD, ZONE, Oracle, Person, Ref, World, only
+from .world import COMMON_WORD, MARKER, ZONE, Oracle, Person, Ref, World, only
 
 Reveal = Callable[[World, "Person | None"], set[Ref]]
 Expect = Callable[[Oracle, "Person | None"], set[Ref]]
@@ -325,10 +325,25 @@ def emailed(oracle: Oracle, person: Person | None) -> set[Ref]:
             and oracle.report(person, i) and r.author != person.key}
 
 
+#: Labels whose text never travels by e-mail (docs/architecture.md: never TLP:RED; the
+#: platform keeps AMBER and AMBER+STRICT titles out of mail as well).
+TEXT_NEVER_MAILED = ("TLP:RED",)
+
+
+def text_markers_mailed(world: World, messages: list[Any]) -> set[int]:
+    """The reports whose title, summary or text appears in any e-mail (by its markers, not
+    by its link)."""
+    text = "\n".join(f"{m.subject}\n{m.body}" for m in messages)
+    return {int(n) for kind, n, _rest in MARKER.findall(text) if kind in "rsb"}
+
+
 @face("e-mail notifications", routes=(), kinds=("report",), expect=emailed)
 def email_notifications(world: World, person: Person | None) -> set[Ref]:
     notify_world(world)
-    return mail_for(world, person, list(mail.outbox))
+    messages = list(mail.outbox)
+    red = {i for i, r in enumerate(world.spec.reports) if r.tlp in TEXT_NEVER_MAILED}
+    assert not text_markers_mailed(world, messages) & red, "TLP:RED text in an e-mail"
+    return mail_for(world, person, messages)
 
 
 # --- routes that reveal no generated content -----------------------------------------------

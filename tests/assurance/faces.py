@@ -118,9 +118,9 @@ def report_list_page(world: World, person: Person | None) -> set[Ref]:
 def report_pages(world: World, person: Person | None) -> set[Ref]:
     client = web(world, person)
     shown = _status_face(world, client, "/reports/{pk}/", world.report_pk, "report")
-    for i, pk in world.report_pk.items():
+    for pk in world.report_pk.values():
+        # Earlier versions: editors and moderators only, never more than the report.
         shown |= world.refs_in(fetch(client, f"/reports/{pk}/history/"))
-        _ = i
     return shown
 
 
@@ -185,7 +185,7 @@ def warning_overview(world: World, person: Person | None) -> set[Ref]:
 
 
 @face("inventory pages", routes=("inventory/", "inventory/export.csv", "inventory/common/"),
-      kinds=("item",), expect=_members(lambda o, p: only(["item"], o.allowed(p))))
+      kinds=("item",), expect=_members(lambda o, p: o.items(p)))
 def inventory_pages(world: World, person: Person | None) -> set[Ref]:
     client = web(world, person)
     return (world.refs_in(fetch(client, "/inventory/"))
@@ -203,10 +203,42 @@ def strategic_page(world: World, person: Person | None) -> set[Ref]:
     return world.refs_in(fetch(web(world, person), "/resilience/strategic/"))
 
 
+@face("strategic report (PDF)", routes=("resilience/strategic/<str:period>/report.pdf",))
+def strategic_pdf(world: World, person: Person | None) -> set[Ref]:
+    """The quarterly report for the Veiligheidsberaad: aggregates only, read as text."""
+    import io
+
+    from pypdf import PdfReader
+
+    from vrisac.resilience.periods import Period
+
+    body = fetch(web(world, person), f"/resilience/strategic/{Period.current().key}/report.pdf")
+    if not body:
+        return set()
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
+    assert "VR-ISAC" in text or "eiligheidsregio" in text  # the text was read
+    return world.refs_in(text)
+
+
 # --- REST API -------------------------------------------------------------------------------
 
 def _json(client: Client | None, url: str) -> bytes:
     return fetch(client, url) if client is not None else b""
+
+
+def _api_details(world: World, client: Client | None, kind: str, table: dict[Any, int],
+                 *templates: str) -> set[Ref]:
+    """Each object's API answers: shown when the first answers 200, with all they name."""
+    out: set[Ref] = set()
+    if client is None:
+        return out
+    for key, pk in table.items():
+        bodies = [_json(client, template.format(pk=pk)) for template in templates]
+        if bodies[0]:
+            out.add((kind, key))
+        for body in bodies:
+            out |= world.refs_in(body)
+    return out
 
 
 @face("API reports", routes=("api/v1/reports", "api/v1/reports/<report_id>",
@@ -215,12 +247,9 @@ def _json(client: Client | None, url: str) -> bytes:
           lambda o, p: only(["report", "comment"], o.allowed(p))))
 def api_reports(world: World, person: Person | None) -> set[Ref]:
     client = api(world, person)
-    shown = world.refs_in(_json(client, "/api/v1/reports?limit=200"))
-    if client is not None:
-        for pk in world.report_pk.values():
-            shown |= world.refs_in(_json(client, f"/api/v1/reports/{pk}"))
-            shown |= world.refs_in(_json(client, f"/api/v1/reports/{pk}/comments"))
-    return shown
+    return world.refs_in(_json(client, "/api/v1/reports?limit=200")) | _api_details(
+        world, client, "report", world.report_pk,
+        "/api/v1/reports/{pk}", "/api/v1/reports/{pk}/comments")
 
 
 @face("API indicators and sightings", routes=(
@@ -230,15 +259,9 @@ def api_reports(world: World, person: Person | None) -> set[Ref]:
         lambda o, p: only(["indicator", "sighting"], o.allowed(p))))
 def api_indicators(world: World, person: Person | None) -> set[Ref]:
     client = api(world, person)
-    shown = world.refs_in(_json(client, "/api/v1/indicators?limit=500"))
-    if client is not None:
-        for key, pk in world.indicator_pk.items():
-            body = _json(client, f"/api/v1/indicators/{pk}")
-            if body:
-                shown.add(("indicator", key))
-            shown |= world.refs_in(body)
-            shown |= world.refs_in(_json(client, f"/api/v1/indicators/{pk}/sightings"))
-    return shown
+    return world.refs_in(_json(client, "/api/v1/indicators?limit=500")) | _api_details(
+        world, client, "indicator", world.indicator_pk,
+        "/api/v1/indicators/{pk}", "/api/v1/indicators/{pk}/sightings")
 
 
 @face("API search", routes=("api/v1/search",), kinds=("report",),
@@ -263,20 +286,15 @@ def api_exports(world: World, person: Person | None) -> set[Ref]:
       kinds=("warning",), expect=_readers(lambda o, p: o.warnings(p)))
 def api_warnings(world: World, person: Person | None) -> set[Ref]:
     client = api(world, person)
-    shown = world.refs_in(_json(client, "/api/v1/warnings"))
-    if client is not None:
-        for n, pk in world.warning_pk.items():
-            if _json(client, f"/api/v1/warnings/{pk}"):
-                shown.add(("warning", n))
-        shown |= world.refs_in(_json(client, "/api/v1/warnings/statistics"))
-        shown |= world.refs_in(_json(client, "/api/v1/warnings/overview"))
-    return shown
+    return (world.refs_in(_json(client, "/api/v1/warnings"))
+            | _api_details(world, client, "warning", world.warning_pk, "/api/v1/warnings/{pk}")
+            | world.refs_in(_json(client, "/api/v1/warnings/statistics"))
+            | world.refs_in(_json(client, "/api/v1/warnings/overview")))
 
 
 @face("API inventory", routes=("api/v1/inventory", "api/v1/inventory/<item_id>",
                                "api/v1/inventory/export.csv", "api/v1/inventory/common"),
-      kinds=("item",), expect=_readers(
-          lambda o, p: only(["item"], o.allowed(p))))
+      kinds=("item",), expect=_readers(lambda o, p: o.items(p)))
 def api_inventory(world: World, person: Person | None) -> set[Ref]:
     client = api(world, person)
     return (world.refs_in(_json(client, "/api/v1/inventory"))

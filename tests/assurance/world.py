@@ -486,9 +486,19 @@ class Oracle:
             if self.warning(person, n):
                 out.add(("warning", n))
         for n, slug in enumerate(INVENTORY_ORGS):
-            if self.item(person, slug):
+            if self.item(person, slug) or self.product_names(person):
                 out.add(("item", n))
         return out
+
+    def items(self, person: Person | None) -> set[Ref]:
+        """The inventory rows (one item per organisation) this person may read."""
+        return {("item", n) for n, slug in enumerate(INVENTORY_ORGS) if self.item(person, slug)}
+
+    def product_names(self, person: Person | None) -> bool:
+        """Coordinators and the owner observer see which products are hit across regions
+        (an aggregate: a product name without its organisation), never inventory rows."""
+        return person is not None and person.active and person.role in (
+            "coordinator", "observer")
 
     def reports(self, person: Person | None, *, statuses: Iterable[str] = (
             "draft", "published", "retracted")) -> set[Ref]:

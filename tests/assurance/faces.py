@@ -13,6 +13,7 @@ Adding a face (TAXII, MISP, a STIX export...) is one ``@face(...)`` function her
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +21,18 @@ from typing import Any
 from django.core import mail
 from django.test import Client
 
-from .world import COMMON_WORD, MARKER, ZONE, Oracle, Person, Ref, World, only
+from .world import (
+    COMMON_WORD,
+    KEYS,
+    MARKER,
+    ZONE,
+    Oracle,
+    Person,
+    Ref,
+    World,
+    marker,
+    only,
+)
 
 Reveal = Callable[[World, "Person | None"], set[Ref]]
 Expect = Callable[[Oracle, "Person | None"], set[Ref]]
@@ -105,6 +117,18 @@ def _status_face(world: World, client: Client | None, template: str,
     return out
 
 
+def author_marker(world: World, i: int) -> str:
+    """The marker in the name of the author of report ``i``."""
+    return marker("p", KEYS.index(world.spec.reports[i].author))
+
+
+def hidden_sources(world: World, person: Person | None) -> set[int]:
+    """Anonymous reports whose source this person may not know (docs/architecture.md)."""
+    oracle = Oracle(world)
+    return {i for i, r in enumerate(world.spec.reports)
+            if r.anonymous and not oracle.source(person, i)}
+
+
 # --- HTML pages -----------------------------------------------------------------------------
 
 @face("report list page", routes=("reports/",), kinds=("report",),
@@ -118,6 +142,9 @@ def report_list_page(world: World, person: Person | None) -> set[Ref]:
 def report_pages(world: World, person: Person | None) -> set[Ref]:
     client = web(world, person)
     shown = _status_face(world, client, "/reports/{pk}/", world.report_pk, "report")
+    for i in hidden_sources(world, person) & {i for _kind, i in only(["report"], shown)}:
+        page = fetch(client, f"/reports/{world.report_pk[i]}/").decode()
+        assert author_marker(world, i) not in page, f"the source of anonymous report {i}"
     for pk in world.report_pk.values():
         # Earlier versions: editors and moderators only, never more than the report.
         shown |= world.refs_in(fetch(client, f"/reports/{pk}/history/"))
@@ -247,7 +274,15 @@ def _api_details(world: World, client: Client | None, kind: str, table: dict[Any
           lambda o, p: only(["report", "comment"], o.allowed(p))))
 def api_reports(world: World, person: Person | None) -> set[Ref]:
     client = api(world, person)
-    return world.refs_in(_json(client, "/api/v1/reports?limit=200")) | _api_details(
+    listed = _json(client, "/api/v1/reports?limit=200")
+    if listed:
+        by_pk = {pk: i for i, pk in world.report_pk.items()}
+        hidden = hidden_sources(world, person)
+        for item in json.loads(listed)["items"]:
+            if by_pk.get(item["id"]) in hidden:
+                assert item["organisation"] is None and item["author"] is None, (
+                    f"the source of anonymous report {by_pk[item['id']]}")
+    return world.refs_in(listed) | _api_details(
         world, client, "report", world.report_pk,
         "/api/v1/reports/{pk}", "/api/v1/reports/{pk}/comments")
 

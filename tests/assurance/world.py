@@ -319,7 +319,7 @@ def write_world(spec: WorldSpec, users: dict[str, Any], people: dict[str, Person
     from vrisac.reports.models import Comment, Report
 
     now = timezone.now()
-    orgs = {slug: organisation(slug) for slug in {*NAMEABLE_ORGS}}
+    orgs = {slug: organisation(slug) for slug in {*NAMEABLE_ORGS, *INVENTORY_ORGS}}
     rows = []
     for i, r in enumerate(spec.reports):
         author = people[r.author]
@@ -391,7 +391,7 @@ def write_world(spec: WorldSpec, users: dict[str, Any], people: dict[str, Person
                                   source=marker("g", n)))
     Sighting.objects.bulk_create(sightings)
     warnings = Warning.objects.bulk_create([
-        Warning(organisation=orgs_for(w.org), item=inventory["items"][w.org],
+        Warning(organisation=orgs[w.org], item=inventory["items"][w.org],
                 vulnerability=inventory["vulnerabilities"][w.vulnerability], priority="high",
                 confidence="confirmed", tlp=w.tlp, justification=marker("w", n),
                 match_reasons={"nl": [marker("w", n)], "en": [marker("w", n)]})
@@ -402,12 +402,6 @@ def write_world(spec: WorldSpec, users: dict[str, Any], people: dict[str, Person
         "warnings": {n: w.pk for n, w in enumerate(warnings)},
         "values": values,
     }
-
-
-def orgs_for(slug: str) -> Any:
-    from vrisac.core.testing import organisation
-
-    return organisation(slug)
 
 
 # --- the oracle --------------------------------------------------------------------------------

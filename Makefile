@@ -52,6 +52,12 @@ check: lint typecheck
 messages: $(VENV)/.installed
 	$(VRISAC) messages
 
+## assurance: the long runs: the confidentiality proof over 10,000 generated worlds
+assurance: $(VENV)/.installed
+	$(VRISAC) compiletranslations --verbosity 0
+	VRISAC_ASSURANCE_WORLDS=$${VRISAC_ASSURANCE_WORLDS:-10000} $(BIN)/pytest -p no:cacheprovider \
+		tests/assurance/test_confidentiality.py
+
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench
 

@@ -310,6 +310,6 @@ def download_response(*, storage_name: str, filename: str, content_type: str, si
     response["Content-Disposition"] = content_disposition_header(True, filename)
     response["Content-Length"] = str(size)
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox; frame-ancestors 'none'"
     response["Cache-Control"] = "private, no-store"
     return response

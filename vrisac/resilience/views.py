@@ -95,7 +95,8 @@ def _svg(figure: Any) -> HttpResponse:
     """A chart as its own resource: matplotlib's SVG has a <style> block and style attributes,
     which the page's policy would block inline; shown through <img> it runs nothing."""
     response = HttpResponse(charts.render(figure, "svg"), content_type=charts.SVG)
-    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    response["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
     response["Cache-Control"] = "private, max-age=60"
     response["X-Content-Type-Options"] = "nosniff"
     return response

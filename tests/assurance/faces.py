@@ -1,0 +1,451 @@
+"""The read paths (faces) of the platform, each as one small entry for the confidentiality
+proof: a function that, given a world and a person, returns what that face shows the person
+as a set of refs (``("report", 2)``, ``("indicator", (2, 0))``, ``("warning", 1)`` ...).
+
+Every face is held to soundness (it reveals nothing the oracle does not allow). A face that
+lists things also says what it must list (``expect``), so a face that forgets what it should
+show fails as well. ``routes`` are the URL routes the face covers; the coverage test in
+test_confidentiality.py enumerates the URLconf and fails on any route no face covers and no
+entry of ``NOT_SHARED_CONTENT`` explains.
+
+Adding a face (TAXII, MISP, a STIX export...) is one ``@face(...)`` function here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core import mail
+from django.test import Client
+
+from .world import (
+    COMMON_WORD,
+    KEYS,
+    MARKER,
+    ZONE,
+    Oracle,
+    Person,
+    Ref,
+    World,
+    marker,
+    only,
+)
+
+Reveal = Callable[[World, "Person | None"], set[Ref]]
+Expect = Callable[[Oracle, "Person | None"], set[Ref]]
+
+
+@dataclass(frozen=True)
+class Face:
+    name: str
+    routes: tuple[str, ...]
+    reveal: Reveal
+    #: What the face must show in full (``None``: soundness only).
+    expect: Expect | None = None
+    #: The kinds of refs ``expect`` speaks of (what the face lists).
+    kinds: tuple[str, ...] = ()
+
+
+FACES: list[Face] = []
+
+
+def face(name: str, *, routes: tuple[str, ...], expect: Expect | None = None,
+         kinds: tuple[str, ...] = ()) -> Callable[[Reveal], Reveal]:
+    def register(fn: Reveal) -> Reveal:
+        FACES.append(Face(name, routes, fn, expect, kinds))
+        return fn
+    return register
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+def web(world: World, person: Person | None) -> Client:
+    """The person's browser session (the leaver's is from before their seat ended)."""
+    return world.web[person.key] if person is not None else Client()
+
+
+def api(world: World, person: Person | None) -> Client | None:
+    """The person's API token client (the leaver's token is from before; it was revoked)."""
+    if person is None:
+        return None
+    return world.api.get(person.key)
+
+
+def signed_in(person: Person | None) -> bool:
+    return person is not None and person.active
+
+
+def fetch(client: Client, url: str) -> bytes:
+    """A response body; a redirect (to the login page) or an error shows nothing."""
+    response = client.get(url)
+    if response.status_code != 200:
+        assert response.status_code in (302, 401, 403, 404), (url, response.status_code)
+        return b""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    return bytes(response.content)
+
+
+def _members(expect: Expect) -> Expect:
+    """Members' pages show nothing to someone who is not signed in."""
+    return lambda oracle, person: expect(oracle, person) if signed_in(person) else set()
+
+
+def _readers(expect: Expect) -> Expect:
+    """Intelligence pages and the API are for the content roles (the observer sees
+    aggregates only; the API has no tokens for the observer and the administrator)."""
+    return lambda oracle, person: (expect(oracle, person)
+                                   if person is not None and person.reads_content else set())
+
+
+def _status_face(world: World, client: Client | None, template: str,
+                 table: dict[Any, int], kind: str) -> set[Ref]:
+    """Detail pages: each object answers 200 (shown, and what the page names) or 404."""
+    out: set[Ref] = set()
+    if client is None:
+        return out
+    for key, pk in table.items():
+        response = client.get(template.format(pk=pk))
+        if response.status_code == 200:
+            out.add((kind, key))
+            out |= world.refs_in(response.content)
+        else:
+            assert response.status_code in (302, 401, 403, 404), (template, response.status_code)
+    return out
+
+
+def author_marker(world: World, i: int) -> str:
+    """The marker in the name of the author of report ``i``."""
+    return marker("p", KEYS.index(world.spec.reports[i].author))
+
+
+def hidden_sources(world: World, person: Person | None) -> set[int]:
+    """Anonymous reports whose source this person may not know (docs/architecture.md)."""
+    oracle = Oracle(world)
+    return {i for i, r in enumerate(world.spec.reports)
+            if r.anonymous and not oracle.source(person, i)}
+
+
+# --- HTML pages -----------------------------------------------------------------------------
+
+@face("report list page", routes=("reports/",), kinds=("report",),
+      expect=_members(lambda o, p: o.reports(p)))
+def report_list_page(world: World, person: Person | None) -> set[Ref]:
+    return world.refs_in(fetch(web(world, person), "/reports/?per_page=100"))
+
+
+@face("report pages", routes=("reports/<int:pk>/", "reports/<int:pk>/history/"),
+      kinds=("report",), expect=_members(lambda o, p: o.reports(p)))
+def report_pages(world: World, person: Person | None) -> set[Ref]:
+    client = web(world, person)
+    shown = _status_face(world, client, "/reports/{pk}/", world.report_pk, "report")
+    for i in hidden_sources(world, person) & {i for _kind, i in only(["report"], shown)}:
+        page = fetch(client, f"/reports/{world.report_pk[i]}/").decode()
+        assert author_marker(world, i) not in page, f"the source of anonymous report {i}"
+    for pk in world.report_pk.values():
+        # Earlier versions: editors and moderators only, never more than the report.
+        shown |= world.refs_in(fetch(client, f"/reports/{pk}/history/"))
+    return shown
+
+
+@face("dashboard", routes=("dashboard/",))
+def dashboard(world: World, person: Person | None) -> set[Ref]:
+    return world.refs_in(fetch(web(world, person), "/dashboard/"))
+
+
+@face("indicator list page", routes=("intel/",), kinds=("indicator",),
+      expect=_readers(lambda o, p: only(["indicator"], o.indicators(p))))
+def indicator_list_page(world: World, person: Person | None) -> set[Ref]:
+    return world.refs_in(fetch(web(world, person), "/intel/"))
+
+
+@face("indicator pages (correlations, sightings)", routes=("intel/indicators/<int:pk>/",),
+      kinds=("indicator",),
+      expect=_readers(lambda o, p: only(["indicator"], o.indicators(p))))
+def indicator_pages(world: World, person: Person | None) -> set[Ref]:
+    return _status_face(world, web(world, person), "/intel/indicators/{pk}/",
+                        world.indicator_pk, "indicator")
+
+
+@face("search page", routes=("intel/search/",), kinds=("report",),
+      expect=_readers(lambda o, p: o.reports(p)))
+def search_page(world: World, person: Person | None) -> set[Ref]:
+    client = web(world, person)
+    return (world.refs_in(fetch(client, f"/intel/search/?q={COMMON_WORD}"))
+            | world.refs_in(fetch(client, f"/intel/search/?q={ZONE}")))
+
+
+@face("indicator export page (CSV and text)", routes=("intel/export/",),
+      kinds=("indicator", "value"),
+      expect=_readers(lambda o, p: o.exported(p)))
+def export_page(world: World, person: Person | None) -> set[Ref]:
+    client = web(world, person)
+    csv = world.refs_in(fetch(client, "/intel/export/?download=1&format=csv"))
+    text = world.refs_in(fetch(client, "/intel/export/?download=1&format=text&type=domain"))
+    return csv | text
+
+
+@face("correlation page", routes=("intel/correlation/",))
+def correlation_page(world: World, person: Person | None) -> set[Ref]:
+    return world.refs_in(fetch(web(world, person), "/intel/correlation/"))
+
+
+@face("warning list page", routes=("warnings/",), kinds=("warning",),
+      expect=_members(lambda o, p: o.warnings(p)))
+def warning_list_page(world: World, person: Person | None) -> set[Ref]:
+    return world.refs_in(fetch(web(world, person), "/warnings/"))
+
+
+@face("warning pages", routes=("warnings/<int:pk>/",), kinds=("warning",),
+      expect=_members(lambda o, p: o.warnings(p)))
+def warning_pages(world: World, person: Person | None) -> set[Ref]:
+    return _status_face(world, web(world, person), "/warnings/{pk}/", world.warning_pk,
+                        "warning")
+
+
+@face("warning overview (aggregates)", routes=("warnings/overview/",))
+def warning_overview(world: World, person: Person | None) -> set[Ref]:
+    return world.refs_in(fetch(web(world, person), "/warnings/overview/"))
+
+
+@face("inventory pages", routes=("inventory/", "inventory/export.csv", "inventory/common/"),
+      kinds=("item",), expect=_members(lambda o, p: o.items(p)))
+def inventory_pages(world: World, person: Person | None) -> set[Ref]:
+    client = web(world, person)
+    return (world.refs_in(fetch(client, "/inventory/"))
+            | world.refs_in(fetch(client, "/inventory/export.csv"))
+            | world.refs_in(fetch(client, "/inventory/common/")))
+
+
+@face("notifications page", routes=("notifications/",))
+def notifications_page(world: World, person: Person | None) -> set[Ref]:
+    return world.refs_in(fetch(web(world, person), "/notifications/"))
+
+
+@face("strategic dashboard (aggregates)", routes=("resilience/strategic/",))
+def strategic_page(world: World, person: Person | None) -> set[Ref]:
+    return world.refs_in(fetch(web(world, person), "/resilience/strategic/"))
+
+
+@face("strategic report (PDF)", routes=("resilience/strategic/<str:period>/report.pdf",))
+def strategic_pdf(world: World, person: Person | None) -> set[Ref]:
+    """The quarterly report for the Veiligheidsberaad: aggregates only, read as text."""
+    import io
+
+    from pypdf import PdfReader
+
+    from vrisac.resilience.periods import Period
+
+    body = fetch(web(world, person), f"/resilience/strategic/{Period.current().key}/report.pdf")
+    if not body:
+        return set()
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
+    assert "VR-ISAC" in text or "eiligheidsregio" in text  # the text was read
+    return world.refs_in(text)
+
+
+# --- REST API -------------------------------------------------------------------------------
+
+def _json(client: Client | None, url: str) -> bytes:
+    return fetch(client, url) if client is not None else b""
+
+
+def _api_details(world: World, client: Client | None, kind: str, table: dict[Any, int],
+                 *templates: str) -> set[Ref]:
+    """Each object's API answers: shown when the first answers 200, with all they name."""
+    out: set[Ref] = set()
+    if client is None:
+        return out
+    for key, pk in table.items():
+        bodies = [_json(client, template.format(pk=pk)) for template in templates]
+        if bodies[0]:
+            out.add((kind, key))
+        for body in bodies:
+            out |= world.refs_in(body)
+    return out
+
+
+@face("API reports", routes=("api/v1/reports", "api/v1/reports/<report_id>",
+                             "api/v1/reports/<report_id>/comments"),
+      kinds=("report", "comment"), expect=_readers(
+          lambda o, p: only(["report", "comment"], o.allowed(p))))
+def api_reports(world: World, person: Person | None) -> set[Ref]:
+    client = api(world, person)
+    listed = _json(client, "/api/v1/reports?limit=200")
+    if listed:
+        by_pk = {pk: i for i, pk in world.report_pk.items()}
+        hidden = hidden_sources(world, person)
+        for item in json.loads(listed)["items"]:
+            if by_pk.get(item["id"]) in hidden:
+                assert item["organisation"] is None and item["author"] is None, (
+                    f"the source of anonymous report {by_pk[item['id']]}")
+    return world.refs_in(listed) | _api_details(
+        world, client, "report", world.report_pk,
+        "/api/v1/reports/{pk}", "/api/v1/reports/{pk}/comments")
+
+
+@face("API indicators and sightings", routes=(
+    "api/v1/indicators", "api/v1/indicators/<indicator_id>",
+    "api/v1/indicators/<indicator_id>/sightings"),
+    kinds=("indicator", "sighting"), expect=_readers(
+        lambda o, p: only(["indicator", "sighting"], o.allowed(p))))
+def api_indicators(world: World, person: Person | None) -> set[Ref]:
+    client = api(world, person)
+    return world.refs_in(_json(client, "/api/v1/indicators?limit=500")) | _api_details(
+        world, client, "indicator", world.indicator_pk,
+        "/api/v1/indicators/{pk}", "/api/v1/indicators/{pk}/sightings")
+
+
+@face("API search", routes=("api/v1/search",), kinds=("report",),
+      expect=_readers(lambda o, p: o.reports(p)))
+def api_search(world: World, person: Person | None) -> set[Ref]:
+    client = api(world, person)
+    return (world.refs_in(_json(client, f"/api/v1/search?q={COMMON_WORD}"))
+            | world.refs_in(_json(client, f"/api/v1/search?q={ZONE}")))
+
+
+@face("API exports (CSV and text)", routes=("api/v1/exports/csv", "api/v1/exports/text"),
+      kinds=("indicator", "value"),
+      expect=_readers(lambda o, p: o.exported(p)))
+def api_exports(world: World, person: Person | None) -> set[Ref]:
+    client = api(world, person)
+    return (world.refs_in(_json(client, "/api/v1/exports/csv"))
+            | world.refs_in(_json(client, "/api/v1/exports/text?type=domain")))
+
+
+@face("API warnings", routes=("api/v1/warnings", "api/v1/warnings/<warning_id>",
+                              "api/v1/warnings/statistics", "api/v1/warnings/overview"),
+      kinds=("warning",), expect=_readers(lambda o, p: o.warnings(p)))
+def api_warnings(world: World, person: Person | None) -> set[Ref]:
+    client = api(world, person)
+    return (world.refs_in(_json(client, "/api/v1/warnings"))
+            | _api_details(world, client, "warning", world.warning_pk, "/api/v1/warnings/{pk}")
+            | world.refs_in(_json(client, "/api/v1/warnings/statistics"))
+            | world.refs_in(_json(client, "/api/v1/warnings/overview")))
+
+
+@face("API inventory", routes=("api/v1/inventory", "api/v1/inventory/<item_id>",
+                               "api/v1/inventory/export.csv", "api/v1/inventory/common"),
+      kinds=("item",), expect=_readers(lambda o, p: o.items(p)))
+def api_inventory(world: World, person: Person | None) -> set[Ref]:
+    client = api(world, person)
+    return (world.refs_in(_json(client, "/api/v1/inventory"))
+            | world.refs_in(_json(client, "/api/v1/inventory/export.csv"))
+            | world.refs_in(_json(client, "/api/v1/inventory/common")))
+
+
+# --- e-mail ---------------------------------------------------------------------------------
+
+def notify_world(world: World) -> None:
+    """The real notification path: publishing tells everyone the policy allows, the
+    immediate e-mails are sent (Django's outbox in tests; a real SMTP server in
+    test_confidentiality_email.py)."""
+    from vrisac.notifications.models import Notification
+    from vrisac.notifications.services import notify_report_shared, send_pending
+    from vrisac.reports.models import Report
+
+    mail.outbox = []
+    reports = Report.objects.filter(pk__in=world.report_pk.values(), status="published")
+    created: list[int] = []
+    for report in reports:
+        created += [n.pk for n in notify_report_shared(report=report)]
+    send_pending([n for n in created if Notification.objects.filter(
+        pk=n, email_state=Notification.EmailState.PENDING).exists()])
+
+
+def mail_for(world: World, person: Person | None, messages: list[Any]) -> set[Ref]:
+    """The refs in the e-mails sent to ``person``."""
+    if person is None:
+        return set()
+    from vrisac.accounts.models import User
+
+    address = User.objects.get(pk=person.pk).email
+    out: set[Ref] = set()
+    for message in messages:
+        if address in message.to:
+            out |= world.refs_in(f"{message.subject}\n{message.body}")
+    return out
+
+
+def emailed(oracle: Oracle, person: Person | None) -> set[Ref]:
+    """What e-mail must carry: published reports the person may see and did not write,
+    never the text of a TLP:RED one."""
+    return {("report", i) for i, r in enumerate(oracle.spec.reports)
+            if person is not None and r.status == "published" and r.tlp != "TLP:RED"
+            and oracle.report(person, i) and r.author != person.key}
+
+
+#: Labels whose text never travels by e-mail (docs/architecture.md: never TLP:RED; the
+#: platform keeps AMBER and AMBER+STRICT titles out of mail as well).
+TEXT_NEVER_MAILED = ("TLP:RED",)
+
+
+def text_markers_mailed(world: World, messages: list[Any]) -> set[int]:
+    """The reports whose title, summary or text appears in any e-mail (by its markers, not
+    by its link)."""
+    text = "\n".join(f"{m.subject}\n{m.body}" for m in messages)
+    return {int(n) for kind, n, _rest in MARKER.findall(text) if kind in "rsb"}
+
+
+@face("e-mail notifications", routes=(), kinds=("report",), expect=emailed)
+def email_notifications(world: World, person: Person | None) -> set[Ref]:
+    notify_world(world)
+    messages = list(mail.outbox)
+    red = {i for i, r in enumerate(world.spec.reports) if r.tlp in TEXT_NEVER_MAILED}
+    assert not text_markers_mailed(world, messages) & red, "TLP:RED text in an e-mail"
+    return mail_for(world, person, messages)
+
+
+# --- routes that reveal no generated content -----------------------------------------------
+
+#: Route (regular expression on the URLconf route) -> why it is not a face of the proof.
+NOT_SHARED_CONTENT: dict[str, str] = {
+    r"^(healthz|readyz|metrics|favicon\.ico)$": "operations: process state and counters",
+    r"^audit/$": "the audit log: coordinators and administrators; identifiers, no content "
+                 "(vrisac/core/tests)",
+    r"^accounts/": "the person's own account, sessions, second factor and tokens",
+    r"^invite/": "an invitation by its secret token",
+    r"^members/": "the organisation's own memberships",
+    r"^i18n/setlang/$": "language switch",
+    r"^django-admin/": "the Django admin: users, memberships, tokens; no shared content "
+                       "is registered there",
+    r"^api/v1/openapi\.json$": "the API description",
+    r"^api/v1/$": "the API root",
+    r"^api/v1/organisations$": "the list of organisations (public facts)",
+    r"^(en/)?(contact|digitale-weerbaarheid|vr-isac|ncsc|nis2|cvd|digitale-ontwrichting|"
+    r"podcasts|video|privacy)": "the public site and its contact form",
+    r"^(en/)?$": "the public home page",
+    r"^home$": "the public home page (its route is empty)",
+    r"^ops/": "the jobs page: coordinators and administrators",
+    # Writes: each answers 404 on what the person may not see (the services' tests); what
+    # they change is read back through the faces above.
+    r"^reports/(new|preview)/$": "a form (write)",
+    r"^reports/<int:pk>/(edit|publish|retract|comments|attachments)/$": "a write on a "
+        "report (404 when not visible: vrisac/reports/tests)",
+    r"^intel/indicators/<int:pk>/(edit|remove|sighting)/$": "a write on an indicator",
+    r"^intel/extract/": "extraction of pasted text (the person's own input)",
+    r"^intel/correlation/exclusions/": "a coordinator's correlation setting (write)",
+    r"^intel/warninglists/": "warninglists: public lists of benign values",
+    r"^notifications/read/$": "marking the person's own notifications read (write)",
+    r"^warnings/(<int:pk>/acknowledge|preferences|lookup)/$": "a write, the person's "
+        "preferences, or a lookup of the person's own input",
+    r"^warnings/overview/<str:cve_id>/report/$": "a coordinator's ISAC warning (write)",
+    r"^inventory/(new|<int:pk>|<int:pk>/delete|import)/$": "edits of the own inventory",
+    r"^advisories/": "external advisories (TLP from the publisher; "
+                     "vrisac/advisories/tests/test_visibility.py) and aliases",
+    r"^api/v1/advisories": "external advisories (vrisac/advisories/tests)",
+    r"^api/v1/(extract|extract/file|sightings)$": "a write or the person's own input",
+    r"^api/v1/reports/<report_id>/(publish|retract)$": "a write on a report",
+    r"^api/v1/warnings/<warning_id>/status$": "a write on a warning",
+    r"^api/v1/inventory/import$": "an import into the own inventory",
+    r"^api/v1/feeds": "indicator feeds (vrisac/intel/tests/test_feeds.py)",
+    r"^intel/feeds/": "indicator feeds (vrisac/intel/tests/test_feeds.py)",
+    # Shared content outside the generated world, proven by its own app's tests.
+    r"^reports/attachments/<uuid:uuid>/$": "attachments: vrisac/sharing/tests/test_policy.py",
+    r"^(resilience/|api/v1/(nis2|resilience)/)": "resilience: NIS2 incidents, incident "
+        "pictures, questions, meetings, benchmark (vrisac/resilience/tests)",
+    r"^(knowledge/|api/v1/knowledge/)": "the knowledge base (vrisac/knowledge/tests)",
+}

@@ -337,6 +337,114 @@ def api_inventory(world: World, person: Person | None) -> set[Ref]:
             | world.refs_in(_json(client, "/api/v1/inventory/common")))
 
 
+# --- exchange: STIX, TAXII, MISP -----------------------------------------------------------
+
+@face("STIX export (web and API)", routes=("stix/reports/<int:pk>.json",
+                                           "api/v1/stix/reports/<report_id>"),
+      kinds=("report",), expect=_readers(lambda o, p: o.reports(p)))
+def stix_export(world: World, person: Person | None) -> set[Ref]:
+    shown = _status_face(world, web(world, person), "/stix/reports/{pk}.json",
+                         world.report_pk, "report")
+    return shown | _api_details(world, api(world, person), "report", world.report_pk,
+                                "/api/v1/stix/reports/{pk}")
+
+
+def _exchange_client(world: World, person: Person | None, *, raw: bool = False,
+                     accept: str = "application/json") -> Client | None:
+    """The person's API token on a machine face: ``Bearer`` (TAXII) or the raw key (MISP)."""
+    client = api(world, person)
+    if client is None:
+        return None
+    header = client.defaults["HTTP_AUTHORIZATION"]
+    return Client(HTTP_AUTHORIZATION=header.split(" ", 1)[1] if raw else header,
+                  HTTP_ACCEPT=accept)
+
+
+def share_world_over_taxii(world: World) -> None:
+    """The world is bulk-written; run the hook the report services run on every publish,
+    edit and retraction, so the TAXII collections hold the world's reports."""
+    from vrisac.interop.taxii.services import report_shared
+    from vrisac.reports.models import Report
+
+    for report in Report.objects.filter(pk__in=world.report_pk.values()).exclude(
+            status="draft").order_by("pk"):
+        report_shared(report=report)
+
+
+@face("TAXII 2.1", routes=(
+    "taxii2/", "taxii2/api/", "taxii2/api/collections/",
+    "taxii2/api/collections/<str:collection>/",
+    "taxii2/api/collections/<str:collection>/manifest/",
+    "taxii2/api/collections/<str:collection>/objects/",
+    "taxii2/api/collections/<str:collection>/objects/<str:object_id>/",
+    "taxii2/api/collections/<str:collection>/objects/<str:object_id>/versions/"))
+def taxii(world: World, person: Person | None) -> set[Ref]:
+    """Discovery, every collection the token lists, its objects, manifest, and each report
+    object with its versions."""
+    share_world_over_taxii(world)
+    client = _exchange_client(world, person, accept="application/taxii+json;version=2.1")
+    if client is None:
+        return set()
+    out = world.refs_in(fetch(client, "/taxii2/")) | world.refs_in(fetch(client, "/taxii2/api/"))
+    listing = fetch(client, "/taxii2/api/collections/")
+    for collection in json.loads(listing or b"{}").get("collections", []):
+        base = f"/taxii2/api/collections/{collection['id']}/"
+        out |= world.refs_in(fetch(client, base)) | world.refs_in(fetch(client, base + "manifest/"))
+        body = fetch(client, base + "objects/?limit=1000")
+        out |= world.refs_in(body)
+        for obj in json.loads(body or b"{}").get("objects", []):
+            if obj.get("type") == "report":
+                out |= world.refs_in(fetch(client, f"{base}objects/{obj['id']}/"))
+                out |= world.refs_in(fetch(client, f"{base}objects/{obj['id']}/versions/"))
+    return out
+
+
+def _misp_reports(world: World) -> list[tuple[int, str]]:
+    from vrisac.reports.models import Report
+
+    return list(Report.objects.filter(pk__in=world.report_pk.values())
+                .order_by("pk").values_list("pk", "uuid"))
+
+
+@face("MISP API", routes=(
+    r"misp/^events/index(?:\.json)?(?P<named>(?:/[A-Za-z_]+:[^/]*)*)/?$",
+    r"misp/^events/view/(?P<ref>[0-9A-Za-z-]{1,64})(?:\.json)?(?P<named>(?:/[A-Za-z_]+:[^/]*)*)/?$",
+    r"misp/^(?P<controller>events|attributes)/restSearch(?:\.json)?"
+    r"(?P<named>(?:/[A-Za-z_]+:[^/]*)*)/?$"))
+def misp_api(world: World, person: Person | None) -> set[Ref]:
+    """The index, every event by id and by uuid, and both searches in all four formats."""
+    client = _exchange_client(world, person, raw=True)
+    if client is None:
+        return set()
+    out = world.refs_in(fetch(client, "/misp/events/index"))
+    for pk, ref in _misp_reports(world):
+        out |= world.refs_in(fetch(client, f"/misp/events/view/{pk}"))
+        out |= world.refs_in(fetch(client, f"/misp/events/view/{ref}"))
+    for controller in ("events", "attributes"):
+        for form in ("json", "csv", "text", "stix2"):
+            response = client.post(f"/misp/{controller}/restSearch",
+                                   data=json.dumps({"returnFormat": form, "limit": 1000}),
+                                   content_type="application/json")
+            assert response.status_code in (200, 403, 404), (controller, form,
+                                                             response.status_code)
+            if response.status_code == 200:
+                out |= world.refs_in(response.content)
+    return out
+
+
+@face("MISP feed", routes=(r"misp/^feed/(?P<name>[^/]{1,100})$",))
+def misp_feed(world: World, person: Person | None) -> set[Ref]:
+    """The manifest, the value hashes and every event file, by the person's key."""
+    client = _exchange_client(world, person, raw=True)
+    if client is None:
+        return set()
+    out = world.refs_in(fetch(client, "/misp/feed/manifest.json"))
+    out |= world.refs_in(fetch(client, "/misp/feed/hashes.csv"))
+    for _pk, ref in _misp_reports(world):
+        out |= world.refs_in(fetch(client, f"/misp/feed/{ref}.json"))
+    return out
+
+
 # --- e-mail ---------------------------------------------------------------------------------
 
 def notify_world(world: World) -> None:
@@ -448,4 +556,13 @@ NOT_SHARED_CONTENT: dict[str, str] = {
     r"^(resilience/|api/v1/(nis2|resilience)/)": "resilience: NIS2 incidents, incident "
         "pictures, questions, meetings, benchmark (vrisac/resilience/tests)",
     r"^(knowledge/|api/v1/knowledge/)": "the knowledge base (vrisac/knowledge/tests)",
+    # Exchange: writes, descriptions and settings.
+    r"^api/v1/stix/bundles$": "a STIX import (write)",
+    r"^taxii2/api/status/": "the status of the person's own envelope (counts and ids)",
+    r"^exchange/taxii/": "coordinators' remote TAXII collections (settings and pull state)",
+    r"^misp/\^(servers/getVersion|attributes/describeTypes|users/view|organisations/index)":
+        "the version, the type table, the person's own account and the organisations",
+    r"^misp/\^(events/(add|edit|publish)|attributes/add|tags/attachTagToObject|sightings/add)":
+        "a write through the MISP face (404 on what the person may not see: "
+        "vrisac/interop/misp/tests)",
 }

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import zipfile
+import zlib
 from pathlib import Path
 from typing import IO, Any
 
@@ -289,7 +290,10 @@ def import_zip(path: Path, report: ImportReport, aliases: Aliases, progress: Any
                     continue
                 try:
                     value = orjson.loads(archive.read(info))
-                except (orjson.JSONDecodeError, zipfile.BadZipFile, OSError) as exc:
+                except (orjson.JSONDecodeError, zipfile.BadZipFile, OSError, EOFError,
+                        zlib.error, NotImplementedError, RuntimeError) as exc:
+                    # A damaged entry (bad deflate data, an unsupported compression
+                    # method, a password) is skipped like unreadable JSON.
                     report.read += 1
                     report.skip(name, "(record)", "(file)", f"not readable JSON ({exc})"[:300])
                     continue

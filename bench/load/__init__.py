@@ -111,7 +111,6 @@ def log_in(base: str) -> list[dict[str, Any]]:
     """Each demo person logs in over HTTP (password, then TOTP); their session cookie and an
     API token are what the simulated people use."""
     import requests
-
     from allauth.mfa.models import Authenticator
     from allauth.mfa.totp.internal.auth import (
         format_hotp_value,

@@ -55,5 +55,11 @@ messages: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench
 
+## assurance: the long campaign (hostile input, faults, load); prints the figures (docs/assurance.md)
+assurance: $(VENV)/.installed
+	$(VRISAC) compiletranslations --verbosity 0
+	VRISAC_HYPOTHESIS_PROFILE=assurance $(BIN)/pytest -n 1 --durations=20 tests/assurance
+	$(BIN)/python -m bench load $(LOAD_ARGS)
+
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -16,11 +16,18 @@ from typing import Any
 
 import pytest
 
+from tests.assurance.profiles import LONG
 from vrisac.ops.tests.support import process_env
 from vrisac.ops.tests.test_backup import _digests_of, _vrisac, empty_database  # noqa: F401
 from vrisac.reports.models import Report
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    # Minutes, not seconds: `make assurance` runs it. The suite keeps the in-process variant
+    # (vrisac/ops/tests/test_backup.py: a backup while a thread writes).
+    pytest.mark.skipif(not LONG, reason="long: make assurance (VRISAC_HYPOTHESIS_PROFILE="
+                                        "assurance)"),
+]
 
 
 def test_backup_while_the_live_server_writes_restores_a_consistent_moment(

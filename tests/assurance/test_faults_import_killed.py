@@ -19,7 +19,7 @@ from vrisac.ops.tests.support import process_env, processes, stop, vrisac_proces
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-RECORDS = 3000
+RECORDS = 2500
 PRODUCTS_PER_RECORD = 3
 
 

@@ -16,6 +16,7 @@ The property every entry must have (tests/assurance/test_hostile_importers.py):
 from __future__ import annotations
 
 import io
+import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,7 +46,9 @@ class Importer:
 
 
 def _write(data: bytes, suffix: str) -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="vrisac-fuzz-"))
+    """The input as a file (one folder per process, the file overwritten each time)."""
+    folder = Path(tempfile.gettempdir()) / f"vrisac-fuzz-{os.getpid()}"
+    folder.mkdir(exist_ok=True)
     path = folder / f"input{suffix}"
     path.write_bytes(data)
     return path

@@ -52,14 +52,16 @@ check: lint typecheck
 messages: $(VENV)/.installed
 	$(VRISAC) messages
 
-## assurance: the long runs: the confidentiality proof over 10,000 generated worlds
-assurance: $(VENV)/.installed
-	$(VRISAC) compiletranslations --verbosity 0
-	VRISAC_ASSURANCE_WORLDS=$${VRISAC_ASSURANCE_WORLDS:-10000} $(BIN)/pytest -p no:cacheprovider \
-		tests/assurance/test_confidentiality.py
-
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench
+
+## assurance: the long campaign: the confidentiality proof over 10,000 generated worlds,
+## hostile input, faults, then the load test; prints the figures (docs/assurance.md)
+assurance: $(VENV)/.installed
+	$(VRISAC) compiletranslations --verbosity 0
+	VRISAC_ASSURANCE_WORLDS=$${VRISAC_ASSURANCE_WORLDS:-10000} VRISAC_HYPOTHESIS_PROFILE=assurance \
+		$(BIN)/pytest -p no:cacheprovider -n 1 --durations=20 tests/assurance
+	$(BIN)/python -m bench load $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

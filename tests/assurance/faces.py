@@ -399,7 +399,7 @@ def taxii(world: World, person: Person | None) -> set[Ref]:
     return out
 
 
-def _misp_reports(world: World) -> list[tuple[int, str]]:
+def _misp_reports(world: World) -> list[tuple[int, Any]]:
     from vrisac.reports.models import Report
 
     return list(Report.objects.filter(pk__in=world.report_pk.values())

@@ -6,9 +6,10 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from vrisac.api.auth import require_scope
+from vrisac.api.pagination import Paging
 
 from . import selectors
 from .models import Advisory, AffectedProduct, Vulnerability
@@ -100,7 +101,7 @@ class _Mapped:
 
 
 @router.get("", response=list[AdvisoryOut])
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def list_advisories(request: HttpRequest, filters: Query[AdvisoryFilters]) -> Any:
     """CSAF advisories you may read (by TLP), newest first; ``{"items": [...], "count": N}``."""
     require_scope(request, "advisories:read")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
 from ninja.throttling import AuthRateThrottle
 
 from vrisac.core.errors import DomainError, NotAllowed, NotFound
@@ -13,7 +16,50 @@ from vrisac.core.errors import DomainError, NotAllowed, NotFound
 from .auth import TokenAuth
 from .renderers import OrjsonRenderer
 
-api = NinjaAPI(
+_ERROR = {
+    "type": "object",
+    "properties": {
+        "detail": {"anyOf": [{"type": "string"}, {"type": "array"}]},
+        "field": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+        "code": {"type": "string"},
+    },
+    "required": ["detail"],
+}
+#: The answers every operation may give besides its own, in the words of the handlers below
+#: (and of django-ninja for a body that does not match the operation's schema: 422).
+ERROR_RESPONSES = {
+    "400": "The request breaks a rule of the platform; `field` names what to change.",
+    "401": "No token, or not a valid one.",
+    "403": "The token's scopes or its holder's role do not allow this.",
+    "404": "Not found, or not visible to the token's holder (the same answer).",
+    "413": "The request body is too large.",
+    "422": "The request does not match the operation's schema.",
+    "429": "Too many requests; wait and try again.",
+}
+
+
+class Api(NinjaAPI):
+    """The platform's NinjaAPI: its OpenAPI document also lists the error answers that every
+    operation can give, so that a client (and a contract test) knows them."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None,
+                           path_params: dict[str, Any] | None = None) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = _ERROR
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                if not isinstance(operation, dict) or "responses" not in operation:
+                    continue
+                for status, description in ERROR_RESPONSES.items():
+                    operation["responses"].setdefault(status, {
+                        "description": description,
+                        "content": {"application/json": {
+                            "schema": {"$ref": "#/components/schemas/Error"}}},
+                    })
+        return schema
+
+
+api = Api(
     title="VR-ISAC API",
     version="1",
     description=(

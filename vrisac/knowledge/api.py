@@ -7,9 +7,10 @@ from typing import Any, Literal
 from django.http import HttpRequest, StreamingHttpResponse
 from django.urls import reverse
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from vrisac.api.auth import require_scope
+from vrisac.api.pagination import Paging
 from vrisac.reports.api import AudienceLiteral, TlpLiteral, _organisations, _people
 from vrisac.sharing.policy import can_see_source
 
@@ -119,7 +120,7 @@ class _Mapped:
 
 
 @router.get("/items", response=list[ItemOut])
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def list_items(request: HttpRequest, filters: Query[ItemFilters]) -> Any:
     """Documents and links you may see, newest first (``{"items": [...], "count": N}``)."""
     require_scope(request, "knowledge:read")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from vrisac.reports.models import Report
 
@@ -14,12 +14,15 @@ def notification_list(*, user: Any) -> QuerySet[Notification]:
     notification was made also narrows what the inbox shows."""
     from vrisac.alerts.models import Warning
 
-    visible = Report.objects.visible_to(user).values("pk")
-    warnings = Warning.objects.visible_to(user).values("pk")
+    # Checked per notification (EXISTS on the report's key): a person has a few dozen
+    # notifications, while "every report visible to them" is the whole platform, and the
+    # unread count runs on every page.
+    visible = Exists(Report.objects.visible_to(user).filter(pk=OuterRef("report_id")))
+    warnings = Exists(Warning.objects.visible_to(user).filter(pk=OuterRef("warning_id")))
     return (
         Notification.objects.filter(recipient=user)
-        .filter(Q(report__isnull=True) | Q(report__in=visible))
-        .filter(Q(warning__isnull=True) | Q(warning__in=warnings))
+        .filter(Q(report__isnull=True) | visible)
+        .filter(Q(warning__isnull=True) | warnings)
         .select_related("report", "comment", "report__organisation",
                         "warning__vulnerability", "warning__item")
         .order_by("-created_at")

@@ -5,10 +5,11 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from vrisac.accounts.models import User
 from vrisac.api.auth import require_scope
+from vrisac.api.pagination import Paging
 from vrisac.core.errors import DomainError
 from vrisac.intel.api import IndicatorBrief, IndicatorIn, indicator_briefs, with_indicators
 from vrisac.organisations.models import Organisation
@@ -156,7 +157,7 @@ def _people(emails: list[str]) -> list[User]:
 
 
 @router.get("", response=list[ReportOut])
-@paginate(LimitOffsetPagination)
+@paginate(Paging)
 def list_reports(request: HttpRequest, filters: Query[ReportFilters]) -> Any:
     """Reports you may see, newest first. Paged with ``limit`` and ``offset``; the answer is
     ``{"items": [...], "count": N}``."""

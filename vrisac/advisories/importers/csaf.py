@@ -502,6 +502,13 @@ def store(parsed: ParsedAdvisory, *, digest: str, source_url: str, report: Impor
     return advisory
 
 
+def _member(value: Any, key: str) -> dict[str, Any]:
+    """``value[key]`` when both are JSON objects, else an empty one (for naming a record
+    before the document is validated)."""
+    found = value.get(key) if isinstance(value, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
 def import_bytes(data: bytes, name: str, report: ImportReport, aliases: Aliases,
                  source_url: str = "") -> Advisory | None:
     report.read += 1
@@ -510,9 +517,8 @@ def import_bytes(data: bytes, name: str, report: ImportReport, aliases: Aliases,
     except orjson.JSONDecodeError as exc:
         report.skip(name, "(document)", "(file)", f"is not valid JSON ({exc})"[:300])
         return None
-    tracking = ((document.get("document") or {}).get("tracking") or {}) if isinstance(
-        document, dict) else {}
-    record = str(tracking.get("id") or "(document)")[:200]
+    record = str(_member(_member(document, "document"), "tracking").get("id")
+                 or "(document)")[:200]
     try:
         parsed = parse_document(document, aliases)
         for where in unknown_fields(document):

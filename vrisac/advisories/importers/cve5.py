@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import zipfile
+import zlib
 from pathlib import Path
 from typing import IO, Any
 
@@ -267,6 +268,12 @@ def import_path(path: Path, report: ImportReport, aliases: Aliases, progress: An
         import_stream(fp, str(path), report, aliases, progress)
 
 
+#: A CVE record compresses some 5 to 20 times; far more is a zip bomb, not a record.
+MAX_RATIO = 200
+#: What a zip may unpack to in all, as a multiple of the limit on the zip itself.
+MAX_UNPACK_FACTOR = 10
+
+
 def import_zip(path: Path, report: ImportReport, aliases: Aliases, progress: Any = None
                ) -> None:
     """A zip of records (as the cvelistV5 releases ship them), one transaction per batch."""
@@ -275,6 +282,11 @@ def import_zip(path: Path, report: ImportReport, aliases: Aliases, progress: Any
     except zipfile.BadZipFile:
         raise FileError("is not a readable zip archive") from None
     limit = limit_bytes(SOURCE)
+    unpacked = sum(info.file_size for info in archive.infolist())
+    if unpacked > MAX_UNPACK_FACTOR * limit_bytes("cve5_zip"):
+        archive.close()
+        raise FileError(f"unpacks to {unpacked // (1024 * 1024)} MB, more than "
+                        f"{MAX_UNPACK_FACTOR} times the limit for a CVE zip: refused")
     writer = VulnerabilityWriter(SOURCE, report, str(path), "cve5_modified")
     try:
         with archive:
@@ -287,9 +299,18 @@ def import_zip(path: Path, report: ImportReport, aliases: Aliases, progress: Any
                     report.read += 1
                     report.skip(name, "(record)", "(file)", "larger than the limit")
                     continue
+                if info.file_size > 1024 * 1024 and \
+                        info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                    report.read += 1
+                    report.skip(name, "(record)", "(file)",
+                                f"compressed more than {MAX_RATIO}:1, not a CVE record")
+                    continue
                 try:
                     value = orjson.loads(archive.read(info))
-                except (orjson.JSONDecodeError, zipfile.BadZipFile, OSError) as exc:
+                except (orjson.JSONDecodeError, zipfile.BadZipFile, OSError, EOFError,
+                        zlib.error, NotImplementedError, RuntimeError) as exc:
+                    # A damaged entry (bad deflate data, an unsupported compression
+                    # method, a password) is skipped like unreadable JSON.
                     report.read += 1
                     report.skip(name, "(record)", "(file)", f"not readable JSON ({exc})"[:300])
                     continue

@@ -141,6 +141,8 @@ def test_writes_on_events_refuse_bad_targets(client_of: Any, people: Any) -> Non
     assert _error(_post(client, "sightings/add", {"value": "45.83.12.7", "type": "7"}), 400)
     assert _error(_post(client, "sightings/add", {"type": "0"}), 400)
     assert _error(_post(client, "sightings/add/999999", {}), 404)
+    assert "already exists" in _error(_post(client, "events/add", {
+        "info": "copy", "uuid": str(reports.partners.uuid)}), 400)
     assert reports.partners.indicators.count() == 3
 
 

@@ -144,6 +144,73 @@ def _markdown(data: bytes) -> int:
     return 0
 
 
+def _report_rows() -> dict[str, int]:
+    from vrisac.interop.stix.models import KeptObject
+    from vrisac.reports.models import Report
+
+    return {"reports": Report.objects.count(), "kept objects": KeptObject.objects.count(),
+            **_indicator_rows()}
+
+
+def _stix_import(data: bytes) -> int:
+    from vrisac.core.testing import make_person
+    from vrisac.interop.stix.services import bundle_import
+
+    coordinator = make_person("coordinator", "nipv")
+    result = bundle_import(acting_user=coordinator, data=data, where="fuzz.json")
+    return len(result.created) + len(result.updated) + result.indicators_added
+
+
+MISP_EVENT_UUID = "5f1c7d0e-8a3b-4c2d-9e1f-0a1b2c3d4e5f"
+
+
+def _misp_feed_import(data: bytes) -> int:
+    """A feed directory of one event whose file is the input."""
+    import orjson
+
+    from vrisac.core.testing import make_person
+    from vrisac.intel.feeds import feed_dir, feed_save
+    from vrisac.intel.models import Feed
+    from vrisac.interop.misp.feedimport import misp_feed_import
+
+    folder = feed_dir() / "fuzz-misp"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "manifest.json").write_bytes(orjson.dumps(
+        {MISP_EVENT_UUID: {"timestamp": "1764000000", "info": "fuzz"}}))
+    (folder / f"{MISP_EVENT_UUID}.json").write_bytes(data)
+    feed = Feed.objects.filter(name="fuzz-misp").first()
+    if feed is None:
+        feed = feed_save(acting_user=make_person("coordinator", "nipv"), name="fuzz-misp",
+                         title="fuzz", path=str(folder), format="misp")
+    return misp_feed_import(feed=feed, force=True).added
+
+
+STIX_SEED = (b'{"type": "bundle", "id": "bundle--6f4d5c1a-2b3c-4d5e-8f90-1a2b3c4d5e6f",'
+             b' "objects": [{"type": "report", "spec_version": "2.1",'
+             b' "id": "report--0c3f8a2e-5b1d-4e6f-9a7b-8c9d0e1f2a3b",'
+             b' "created": "2026-11-01T10:00:00.000Z", "modified": "2026-11-01T10:00:00.000Z",'
+             b' "published": "2026-11-01T10:00:00.000Z", "name": "Phishing wave",'
+             b' "report_types": ["threat-report"],'
+             b' "object_marking_refs": ["marking-definition--bab4a63c-aed9-4cf5-a766-'
+             b'dfca5abac2bb"],'
+             b' "object_refs": ["indicator--1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a"]},'
+             b' {"type": "indicator", "spec_version": "2.1",'
+             b' "id": "indicator--1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a",'
+             b' "created": "2026-11-01T10:00:00.000Z", "modified": "2026-11-01T10:00:00.000Z",'
+             b' "pattern": "[ipv4-addr:value = \'203.0.113.7\']", "pattern_type": "stix",'
+             b' "valid_from": "2026-11-01T10:00:00Z"}]}')
+MISP_EVENT_SEED = (b'{"Event": {"uuid": "5f1c7d0e-8a3b-4c2d-9e1f-0a1b2c3d4e5f",'
+                   b' "info": "Phishing wave", "date": "2026-11-01", "timestamp": "1764000000",'
+                   b' "Tag": [{"name": "tlp:green"}], "Attribute": ['
+                   b'{"type": "ip-dst", "category": "Network activity", "value": "203.0.113.7",'
+                   b' "to_ids": true, "uuid": "6a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",'
+                   b' "timestamp": "1764000000"},'
+                   b'{"type": "domain", "category": "Network activity",'
+                   b' "value": "bad.example.org", "to_ids": true,'
+                   b' "uuid": "7b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e", "timestamp": "1764000000"}'
+                   b']}}')
+
+
 INVENTORY_SEED = (b"vendor,product,version,cpe,purl,internet_facing,criticality\n"
                   b"Microsoft,Exchange Server,15.2.1544.4,,,yes,high\n"
                   b"Citrix,NetScaler ADC,14.1-12.35,,,yes,critical\n"
@@ -187,6 +254,9 @@ IMPORTERS: list[Importer] = [
              [FEED_TEXT_SEED]),
     Importer("free-text", _extract, (DomainError,), _no_rows, [TEXT_SEED]),
     Importer("markdown", _markdown, (), _no_rows, [MARKDOWN_SEED]),
+    Importer("stix", _stix_import, (DomainError,), _report_rows, [STIX_SEED], json=True),
+    Importer("misp-feed", _misp_feed_import, (DomainError,), _indicator_rows,
+             [MISP_EVENT_SEED], json=True),
 ]
 
 

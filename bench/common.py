@@ -31,6 +31,32 @@ def setup_django(database_url: str | None = None) -> None:
     call_command("migrate", verbosity=0)
 
 
+def fresh_database(url: str | None, *, sqlite_name: str, prefix: str) -> str:
+    """An empty database: the SQLite file var/bench/``sqlite_name`` removed, or the
+    PostgreSQL database in ``url`` dropped and created again (its name must start with
+    ``prefix``, so that no other database is dropped by mistake)."""
+    if url is None:
+        path = ROOT / "var" / "bench" / sqlite_name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(f"{path}{suffix}"):
+                os.remove(f"{path}{suffix}")
+        return f"sqlite:///{path}"
+    from urllib.parse import urlparse
+
+    import psycopg
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    if not name.startswith(prefix):
+        raise SystemExit(f"give the benchmark a database of its own ({prefix}_bench)")
+    admin = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return url
+
+
 def peak_rss_mb() -> float:
     """Peak resident memory of this process so far, in MB (Linux reports kB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -29,7 +29,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from bench.common import ROOT, median_ms, peak_rss_mb, setup_django
+from bench.common import fresh_database as common_fresh_database
+from bench.common import median_ms, peak_rss_mb, setup_django
 
 TYPES_BY_BUCKET: list[str] = (
     ["ipv4"] * 30 + ["cidr"] * 10 + ["ipv6"] * 5 + ["domain"] * 7 + ["hostname"] * 8
@@ -48,26 +49,7 @@ def current_rss_mb() -> float:
 
 
 def fresh_database(url: str | None) -> str | None:
-    if url is None:
-        path = ROOT / "var" / "bench" / "intel.sqlite3"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(f"{path}{suffix}"):
-                os.remove(f"{path}{suffix}")
-        return f"sqlite:///{path}"
-    from urllib.parse import urlparse
-
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    if not name.startswith("vrisac_intel"):
-        raise SystemExit("give the benchmark a database of its own (vrisac_intel_bench)")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return url
+    return common_fresh_database(url, sqlite_name="intel.sqlite3", prefix="vrisac_intel")
 
 
 Raw = tuple[int, str, str, int | None]

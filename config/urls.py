@@ -38,10 +38,12 @@ urlpatterns = [
     path("knowledge/", include("vrisac.knowledge.urls")),
     path("ops/", include("vrisac.ops.urls")),
     path("stix/", include("vrisac.interop.stix.urls")),
+    path("exchange/taxii/", include("vrisac.interop.taxii_client.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     # The public site (Digitale weerbaarheid at /, English under /en/) and the contact form.
     path("", include("vrisac.knowledge.public_urls")),
     path("api/v1/", include("vrisac.api.urls")),
     path("taxii2/", include("vrisac.interop.taxii.urls")),
+    path("misp/", include("vrisac.interop.misp.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -20,7 +20,8 @@ PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sdf]|\{[a-z_]+\}")
 
 def catalogues() -> list[Path]:
     return sorted([*ROOT.glob("locale/*/LC_MESSAGES/django.po"),
-                   *ROOT.glob("vrisac/*/locale/*/LC_MESSAGES/django.po")])
+                   *ROOT.glob("vrisac/*/locale/*/LC_MESSAGES/django.po"),
+                   *ROOT.glob("vrisac/*/*/locale/*/LC_MESSAGES/django.po")])
 
 
 def test_there_is_a_dutch_catalogue() -> None:
@@ -63,7 +64,8 @@ def test_catalogues_are_up_to_date(tmp_path: Path) -> None:
     def ids(base: Path) -> dict[str, set[str]]:
         found = {}
         for po in [*base.glob("locale/nl/LC_MESSAGES/django.po"),
-                   *base.glob("vrisac/*/locale/nl/LC_MESSAGES/django.po")]:
+                   *base.glob("vrisac/*/locale/nl/LC_MESSAGES/django.po"),
+                   *base.glob("vrisac/*/*/locale/nl/LC_MESSAGES/django.po")]:
             with po.open("rb") as handle:
                 found[str(po.relative_to(base))] = {
                     m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}

@@ -54,7 +54,9 @@ INSTALLED_APPS = [
     "vrisac.ops",
     "vrisac.interop.stix",
     "vrisac.interop.taxii",
+    "vrisac.interop.taxii_client",
     "vrisac.api",
+    "vrisac.interop.misp",
 ]
 
 MIDDLEWARE = [

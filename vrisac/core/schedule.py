@@ -43,6 +43,9 @@ SCHEDULE: list[ScheduledJob] = [
                              "the digest"),
     ScheduledJob("intel.fetch_feeds", "*/15 * * * *",
                  description="fetch the indicator feeds that are due (each has its interval)"),
+    ScheduledJob("taxii_client.pull_due", "*/5 * * * *",
+                 description="pull the remote TAXII collections that are due (each has its "
+                             "interval)"),
     ScheduledJob("ops.backup", "30 2 * * *",
                  description="back up database, attachments and audit chain; rotate, at 02:30"),
     ScheduledJob("ops.retention", "30 3 * * *",

@@ -17,7 +17,8 @@ IGNORED = [".venv/*", "var/*", "bench/*", "tests/*", "*/tests/*", "test-artifact
 
 
 def apps_with_own_locale(root: Path) -> list[Path]:
-    return sorted(p.parent for p in (root / "vrisac").glob("*/locale") if p.is_dir())
+    found = [*(root / "vrisac").glob("*/locale"), *(root / "vrisac").glob("*/*/locale")]
+    return sorted(p.parent for p in found if p.is_dir())
 
 
 class Command(BaseCommand):

@@ -215,21 +215,23 @@ def report_shared(*, report: Any) -> None:
     published version is added (a retracted report as revoked), and earlier rows take the
     report's current label and audience, so nobody the report no longer reaches reads them.
     Runs inside the report service's transaction."""
-    from vrisac.interop.stix.export import report_objects
-    from vrisac.interop.stix.models import StixLink
+    from vrisac.interop.stix.export import report_objects, report_stix_id
 
     existing = TaxiiObject.objects.filter(report=report)
     existing.update(tlp=report.tlp, audience=report.audience, status=report.status,
                     organisation_id=report.organisation_id, author_id=report.author_id)
     if report.status == Status.DRAFT:
         return
-    if StixLink.objects.filter(report=report, origin="taxii").exists():
-        return  # its objects are in the collection as they were posted
     organisation = Organisation.objects.get(pk=report.organisation_id)
     key = key_for(report.audience, organisation)
     collections = set(existing.values_list("collection", flat=True).distinct())
     if key is not None and report.status == Status.PUBLISHED:
         collections.add(collection_id(key))
+    # A report posted to a collection is there as it was posted; the platform report taken
+    # in from it adds nothing to that collection.
+    collections -= set(TaxiiObject.objects.filter(stix_id=report_stix_id(report),
+                                                  report__isnull=True)
+                       .values_list("collection", flat=True))
     objects = report_objects(report) if collections else []
     for collection in sorted(collections):
         rows = _rows(objects, collection=collection, audience=report.audience,

@@ -204,11 +204,13 @@ def plan(objects: list[dict[str, Any]], *, where: str, default_tlp: str,
 
 
 def _stored_modified(report: Report, link: StixLink | None) -> datetime:
-    if link is not None:
-        return link.modified
+    """The newest version the platform holds: the source's last ``modified`` taken in, or
+    the report's own last change (what its own exports say), whichever is later; so that
+    the platform's own export of an imported report, coming back, changes nothing."""
     revision = report.retracted_at if report.status == Status.RETRACTED else None
     moment = max(filter(None, [report.updated_at, revision]))
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+    own = moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+    return max(own, link.modified) if link is not None else own
 
 
 def _existing_report(stix_id: str) -> tuple[Report | None, StixLink | None]:

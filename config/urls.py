@@ -44,5 +44,6 @@ urlpatterns = [
     path("", include("vrisac.knowledge.public_urls")),
     path("api/v1/", include("vrisac.api.urls")),
     path("taxii2/", include("vrisac.interop.taxii.urls")),
+    path("misp/", include("vrisac.interop.misp.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "vrisac.interop.taxii",
     "vrisac.interop.taxii_client",
     "vrisac.api",
+    "vrisac.interop.misp",
 ]
 
 MIDDLEWARE = [

@@ -294,12 +294,33 @@ def _seen(cells: list[str], at: int | None, default: datetime) -> datetime:
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
 
 
+#: Importers of feed formats that other apps provide (``misp``): each reads the feed itself
+#: and returns a ``FeedResult``; the outcome is recorded here as for every feed.
+_FORMATS: dict[str, Callable[..., FeedResult]] = {}
+
+
+def register_format(name: str, importer: Callable[..., FeedResult]) -> None:
+    _FORMATS[name] = importer
+
+
 def feed_import(*, feed: Feed, acting_user: Any = None,
-                progress: Callable[[int], None] | None = None, force: bool = False
-                ) -> FeedResult:
+                progress: Callable[[int], None] | None = None, force: bool = False,
+                key: str = "") -> FeedResult:
     """Fetch and import one feed now. The outcome is written on the feed and in the audit
-    log whether it succeeded or not; a refused import raises ``DomainError`` after that."""
+    log whether it succeeded or not; a refused import raises ``DomainError`` after that.
+    ``key`` is sent as the ``Authorization`` header by importers that fetch with one."""
     now = timezone.now()
+    importer = _FORMATS.get(feed.format)
+    if importer is not None:
+        try:
+            result = importer(feed=feed, acting_user=acting_user, progress=progress,
+                              force=force, key=key)
+        except DomainError as exc:
+            _record(feed, acting_user, FeedResult(status="failed", errors=[exc.message]), now,
+                    None, None)
+            raise
+        _record(feed, acting_user, result, now, None, None)
+        return result
     label = feed.url or feed.path
     with tempfile.TemporaryFile() as spool:
         try:

@@ -63,6 +63,7 @@ class Feed(SharedContent):
     class Format(models.TextChoices):
         CSV = "csv", _("CSV")
         TEXT = "text", _("free text")
+        MISP = "misp", _("MISP feed")
 
     name = models.SlugField(_("name"), max_length=64, unique=True)
     title = models.CharField(_("title"), max_length=200)

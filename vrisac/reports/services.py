@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any
+from uuid import UUID
 
 from django.db import transaction
 from django.utils import timezone
@@ -108,7 +109,10 @@ def report_create(
     tags: Iterable[str] = (),
     publish: bool = False,
     indicators: Sequence[Mapping[str, Any]] = (),
+    uuid: UUID | None = None,
 ) -> Report:
+    """Share a report (a draft unless ``publish``). ``uuid`` keeps the identity a report
+    already has elsewhere (an event received over MISP); it must not be in use."""
     viewer = viewer_for(author)
     if not viewer.reads_content or viewer.organisation_id is None:
         raise NotAllowed(_("Only participants, coordinators and partners share reports."))
@@ -119,7 +123,11 @@ def report_create(
     title, summary, body = _check_text(title, summary, body)
     validate_sharing(tlp=tlp, audience=audience, organisations=audience_organisations,
                      people=audience_people)
+    if uuid is not None and Report.objects.filter(uuid=uuid).exists():
+        raise DomainError(_("A report with this uuid already exists."), field="uuid",
+                          code="duplicate")
     report = Report.objects.create(
+        **({"uuid": uuid} if uuid is not None else {}),
         kind=kind,
         title=title,
         summary=summary,

@@ -78,8 +78,11 @@ def _revision_time(report: Report) -> datetime:
     return report.updated_at
 
 
-def report_objects(report: Report) -> list[dict[str, Any]]:
-    """The STIX objects of one report (the caller has checked that the user may see it)."""
+def report_objects(report: Report, *, only: set[int] | None = None) -> list[dict[str, Any]]:
+    """The STIX objects of one report (the caller has checked that the user may see it).
+
+    With ``only`` (indicator ids), just those indicators with their source and marking, and
+    no ``report`` object around them: what a search for attributes answers."""
     source = (platform_identity() if report.anonymous
               else organisation_identity(report.organisation))
     marking = markings.marking_id(report.tlp)
@@ -100,6 +103,8 @@ def report_objects(report: Report) -> list[dict[str, Any]]:
 
     indicators = (Indicator.objects.filter(report=report).select_related("value")
                   .order_by("id"))
+    if only is not None:
+        indicators = indicators.filter(pk__in=only)
     for indicator in indicators:
         type_, value = indicator.value.type, indicator.value.value
         created = timestamp(indicator.created_at)
@@ -152,6 +157,9 @@ def report_objects(report: Report) -> list[dict[str, Any]]:
             "created": created, "modified": modified, "relationship_type": "based-on",
             "source_ref": indicator_id, "target_ref": observed_id, **common,
         })
+    head = [markings.extension_definition(), markings.marking_definition(report.tlp), source]
+    if only is not None:
+        return [*head, *objects]
     for body in KeptObject.objects.filter(report=report).order_by("id").values_list("body",
                                                                                       flat=True):
         add(orjson.loads(bytes(body)))
@@ -173,8 +181,7 @@ def report_objects(report: Report) -> list[dict[str, Any]]:
     tags = [t.name for t in report.tags.all()]
     if tags:
         stix_report["labels"] = tags
-    return [markings.extension_definition(), markings.marking_definition(report.tlp), source,
-            stix_report, *objects]
+    return [*head, stix_report, *objects]
 
 
 def report_bundle(report: Report) -> dict[str, Any]:

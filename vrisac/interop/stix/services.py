@@ -298,10 +298,11 @@ def _apply(unit: _Plan, *, acting_user: Any, audience: str, organisations: Seque
             audience_people=people, tags=_tags(unit.obj),
             indicators=[_item_dict(i) for i in unit.items],
         )
-        report = report_publish(report=report, acting_user=acting_user)
         if unit.stix_id != f"report--{report.uuid}":
+            # Before publishing: a report that came over TAXII is in its collection already.
             StixLink.objects.create(stix_id=unit.stix_id, report=report,
                                     modified=unit.modified, origin=origin)
+        report = report_publish(report=report, acting_user=acting_user)
         _link_indicators(report, unit.items, origin)
         _keep(report, unit.kept, result)
         result.created.append(report.pk)

@@ -206,3 +206,24 @@ def test_objects_list_query_budget(people: Any, client: Client,
     assert len(orjson.loads(response.content)["objects"]) > 300
     with django_assert_max_num_queries(8):
         client.get(COLLECTION + "manifest/")
+
+
+def test_a_posted_report_becomes_a_platform_report(
+        people: Any, client: Client, django_capture_on_commit_callbacks: Any) -> None:
+    from vrisac.intel.models import Indicator
+    from vrisac.reports.models import Report
+
+    one, two = indicator(1), indicator(2)
+    report = {"type": "report", "spec_version": "2.1", "id": f"report--{uuid.uuid4()}",
+              "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
+              "published": "2026-01-01T00:00:00.000Z", "name": "Posted over TAXII",
+              "object_refs": [one["id"], two["id"]]}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(client, [report, one, two]).status_code == 202
+    made = Report.objects.get(title="Posted over TAXII")
+    assert (made.organisation.slug, made.audience, made.tlp, made.status) == (
+        "utrecht", "participants", "TLP:AMBER", "published")
+    assert Indicator.objects.filter(report=made).count() == 2
+    # The collection keeps the objects as posted; the platform report adds nothing to it.
+    listed = orjson.loads(client.get(COLLECTION + "objects/").content)["objects"]
+    assert listed == [report, one, two]

@@ -143,7 +143,7 @@ class Peer:
         return f"{self.api_root}collections/{self.collection}/objects/"
 
     def get(self, url: str) -> requests.Response:
-        answer = self.session.get(url, timeout=600)
+        answer = self.session.get(url, timeout=3600)
         if answer.status_code != 200:
             raise SystemExit(f"{self.name}: GET {url[:200]} answered {answer.status_code}: "
                              f"{answer.text[:300]}")
@@ -155,7 +155,7 @@ def post_all(peer: Peer, objects: list[dict[str, Any]]) -> float:
     started = time.perf_counter()
     for start in range(0, len(objects), ENVELOPE):
         body = orjson.dumps({"objects": objects[start:start + ENVELOPE]})
-        answer = peer.session.post(peer.objects_url, data=body, timeout=600,
+        answer = peer.session.post(peer.objects_url, data=body, timeout=3600,
                                    headers={"Content-Type": MEDIA})
         if answer.status_code != 202:
             raise SystemExit(f"{peer.name}: POST answered {answer.status_code}: "
@@ -272,22 +272,22 @@ def platform_peer(database: str | None, size: int, workers: int) -> Iterator[Pee
     from vrisac.interop.taxii_client.testing import free_port
 
     port = free_port()
+    log = (data_dir / "serve.log").open("wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "config.cli", "serve", "--host", "127.0.0.1", "--port",
          str(port), "--workers", str(workers), "--task-workers", "0"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True)
+        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and server.poll() is None:
             try:
                 requests.get(f"{base}/healthz", timeout=2)
                 break
             except requests.RequestException:
                 time.sleep(0.3)
         else:
-            raise SystemExit("vrisac serve did not come up")
+            raise SystemExit(f"vrisac serve did not come up; see {data_dir / 'serve.log'}")
         yield Peer(f"VR-ISAC ({'PostgreSQL' if database else 'SQLite'})", server.pid,
                    f"{base}{api_root}", collection, {"Authorization": f"Bearer {token}"})
     finally:
@@ -296,6 +296,7 @@ def platform_peer(database: str | None, size: int, workers: int) -> Iterator[Pee
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
+        log.close()
 
 
 _ACCOUNT = """

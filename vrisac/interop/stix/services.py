@@ -195,7 +195,7 @@ def plan(objects: list[dict[str, Any]], *, where: str, default_tlp: str,
             "id": stable_id("report", "bundle", bundle_key),
             "created": stamp, "modified": stamp,
             "name": _("Indicators from %(w)s") % {"w": where[:150]},
-            "object_refs": [obj["id"] for obj in loose_items],
+            "object_refs": [obj["id"] for obj in loose_items], "x_vrisac_wrapper": True,
         }
         plans.append(build(wrapper, loose))
         loose = []
@@ -313,6 +313,14 @@ def _apply(unit: _Plan, *, acting_user: Any, audience: str, organisations: Seque
     if not can_edit(acting_user, report):
         raise fail(f"{where} {unit.stix_id}", _("this report exists here and is not yours "
                                                  "to change."))
+    if unit.obj.get("x_vrisac_wrapper") and report.status != Status.RETRACTED:
+        # Loose indicators have no report version of their own: each is taken by its id.
+        before = result.indicators_added
+        _update_indicators(report, unit.items, acting_user, origin, result)
+        _keep(report, unit.kept, result)
+        (result.updated if result.indicators_added > before else result.unchanged).append(
+            report.pk)
+        return
     if unit.modified <= _stored_modified(report, link):
         result.unchanged.append(report.pk)
         return

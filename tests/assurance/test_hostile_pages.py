@@ -34,10 +34,13 @@ def build_hostile_world() -> dict[str, int]:
 
     from vrisac.accounts.services import token_create
     from vrisac.advisories.services import alias_add
+    from vrisac.core.testing import organisation
     from vrisac.intel.services import exclusion_add
+    from vrisac.interop.taxii_client.services import remote_save
     from vrisac.reports.models import Report
     from vrisac.reports.services import attachment_add, comment_create
 
+    organisation("nipv")  # a transactional test before may have flushed the organisations
     call_command("demo", "--quiet")
     participant = User.objects.get(email=DEMO_PEOPLE["participant"])
     coordinator = User.objects.get(email=DEMO_PEOPLE["coordinator"])
@@ -51,6 +54,8 @@ def build_hostile_world() -> dict[str, int]:
     attachment_add(report=report, uploaded_by=participant, stream=io.BytesIO(b"iocs"),
                    filename=payload("filename", 120) + ".txt")
     comment_create(report=report, author=participant, body=payload("comment"))
+    remote_save(acting_user=coordinator, name="partner-isac", title=payload("remote", 180),
+                url="https://taxii.partner.example/taxii2/", import_as=coordinator)
     return poison()
 
 

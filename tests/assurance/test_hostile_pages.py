@@ -34,13 +34,13 @@ def build_hostile_world() -> dict[str, int]:
 
     from vrisac.accounts.services import token_create
     from vrisac.advisories.services import alias_add
-    from vrisac.core.testing import organisation
+    from vrisac.core.testing import restore_data_migrations
     from vrisac.intel.services import exclusion_add
     from vrisac.interop.taxii_client.services import remote_save
     from vrisac.reports.models import Report
     from vrisac.reports.services import attachment_add, comment_create
 
-    organisation("nipv")  # a transactional test before may have flushed the organisations
+    restore_data_migrations()  # a transactional test before may have flushed their rows
     call_command("demo", "--quiet")
     participant = User.objects.get(email=DEMO_PEOPLE["participant"])
     coordinator = User.objects.get(email=DEMO_PEOPLE["coordinator"])

@@ -113,3 +113,29 @@ def make_report(author: User, **fields: Any) -> Any:
     }
     defaults.update(fields)
     return report_create(author=author, **defaults)
+
+
+#: The data migrations' loaders (each idempotent): module and function.
+DATA_MIGRATIONS = (
+    ("vrisac.core.migrations.0002_audit_chain_head", "create_head"),
+    ("vrisac.organisations.migrations.0002_organisations", None),
+    ("vrisac.intel.migrations.0002_search_and_warninglists", "shipped_lists"),
+    ("vrisac.resilience.migrations.0002_measures", "load"),
+    ("vrisac.knowledge.migrations.0003_public_content", "load"),
+)
+
+
+def restore_data_migrations() -> None:
+    """Put back the rows the data migrations made, after a transactional test before this
+    one flushed the tables (the loaders are idempotent)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from vrisac.organisations.data import load_organisations
+
+    for module, function in DATA_MIGRATIONS:
+        if function is None:
+            load_organisations(Organisation)
+            continue
+        getattr(import_module(module), function)(apps, None)

@@ -139,3 +139,35 @@ def restore_data_migrations() -> None:
             load_organisations(Organisation)
             continue
         getattr(import_module(module), function)(apps, None)
+
+
+class LoopbackServer:
+    """A real HTTP server on loopback for tests of outbound fetches. ``respond(path, headers)``
+    gives the answer to a GET: status, response headers and body."""
+
+    def __init__(self, respond: Any) -> None:
+        import http.server
+        import threading
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                status, headers, body = respond(self.path, dict(self.headers))
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                if status != 304:
+                    self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

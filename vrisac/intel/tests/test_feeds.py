@@ -3,8 +3,6 @@ a bad line refuses the import and nothing already stored changes."""
 
 from __future__ import annotations
 
-import http.server
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +14,7 @@ from django.core.management.base import CommandError
 from vrisac.core.errors import DomainError, NotAllowed
 from vrisac.core.jobs import job_run
 from vrisac.core.models import AuditEvent
-from vrisac.core.testing import api_client, make_report
+from vrisac.core.testing import LoopbackServer, api_client, make_report
 from vrisac.intel.correlation import correlate
 from vrisac.intel.feeds import feed_import, feed_save
 from vrisac.intel.models import Feed, Indicator
@@ -24,47 +22,24 @@ from vrisac.intel.models import Feed, Indicator
 pytestmark = pytest.mark.django_db
 
 
-class FeedServer:
+class FeedServer(LoopbackServer):
     """A real HTTP server on loopback that serves whatever the test puts in ``files``."""
 
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
         self.etags: dict[str, str] = {}
         self.requests: list[str] = []
-        server = self
+        super().__init__(self._answer)
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                server.requests.append(self.path)
-                body = server.files.get(self.path)
-                if body is None:
-                    self.send_response(404)
-                    self.end_headers()
-                    return
-                etag = server.etags.get(self.path)
-                if etag and self.headers.get("If-None-Match") == etag:
-                    self.send_response(304)
-                    self.end_headers()
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", "text/plain")
-                self.send_header("Content-Length", str(len(body)))
-                if etag:
-                    self.send_header("ETag", etag)
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    def _answer(self, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        self.requests.append(path)
+        body = self.files.get(path)
+        if body is None:
+            return 404, {}, b""
+        etag = self.etags.get(path)
+        if etag and headers.get("If-None-Match") == etag:
+            return 304, {}, b""
+        return 200, {"Content-Type": "text/plain", **({"ETag": etag} if etag else {})}, body
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@ and a small loopback server that answers whatever a test wants (for bad answers)
 
 from __future__ import annotations
 
-import http.server
-import threading
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -12,6 +10,7 @@ from typing import Any
 import pytest
 import requests
 
+from vrisac.core.testing import LoopbackServer
 from vrisac.interop.taxii_client import testing
 from vrisac.interop.taxii_client.client import MEDIA_TYPE
 
@@ -55,36 +54,19 @@ def indicator(value: str, *, modified: str = "2026-03-01T10:00:00.000Z",
     }
 
 
-class StubServer:
+class StubServer(LoopbackServer):
     """Answers each path with the (status, content type, body) the test put in ``answers``."""
 
     def __init__(self) -> None:
         self.answers: dict[str, tuple[int, str, bytes]] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
-        stub = self
+        super().__init__(self._answer)
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                stub.requests.append((self.path, dict(self.headers)))
-                status, media, body = stub.answers.get(self.path.split("?")[0],
-                                                       (404, "text/plain", b"not here"))
-                self.send_response(status)
-                self.send_header("Content-Type", media)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    def _answer(self, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        self.requests.append((path, headers))
+        status, media, body = self.answers.get(path.split("?")[0],
+                                               (404, "text/plain", b"not here"))
+        return status, {"Content-Type": media}, body
 
 
 @pytest.fixture

@@ -11,6 +11,10 @@ errors, whether the feed import finished, and which budgets (pages p95 < 500 ms,
 
     python -m bench load [--users 200] [--minutes 5] [--reports 100000]
                          [--indicators 1000000] [--feed-lines 200000] [--database-url URL]
+                         [--prepare-only | --reuse]
+
+``--prepare-only`` builds the database and stops; ``--reuse`` runs the load against it again
+(the feed's second import then finds its rows already there).
 """
 
 from __future__ import annotations
@@ -79,14 +83,19 @@ def prepare(database_url: str, reports: int, indicators: int, feed_lines: int) -
     batch: list[Report] = []
     for n in range(reports):
         author = authors[n % len(authors)]
-        own = n % 10 == 9
+        # Nine in ten for all participants, one in twenty also for partners (NCSC-NL), one
+        # in ten for the author's own organisation only.
+        audience = {9: "organisation", 5: "partners"}.get(n % 10, "participants")
+        if audience == "partners" and n % 20 != 5:
+            audience = "participants"
         batch.append(Report(
             kind=("incident", "threat", "vulnerability", "advice")[n % 4],
             title=f"Waarneming {n}: phishing op gemeentelijke mailboxen",
             summary="Verdachte inlogpogingen vanaf bekende infrastructuur.",
             body="Zie indicatoren.", body_html="<p>Zie indicatoren.</p>",
-            tlp="TLP:AMBER+STRICT" if own else ("TLP:AMBER", "TLP:GREEN")[n % 2],
-            audience="organisation" if own else "participants", status="published",
+            tlp="TLP:AMBER+STRICT" if audience == "organisation" else (
+                "TLP:AMBER", "TLP:GREEN")[n % 2],
+            audience=audience, status="published",
             published_at=now - timedelta(minutes=n), author=author,
             organisation_id=viewer_for(author).organisation_id))
         if len(batch) == 5000:
@@ -100,6 +109,10 @@ def prepare(database_url: str, reports: int, indicators: int, feed_lines: int) -
     started = time.monotonic()
     ingest(authors[0], ids, indicators)
     print(f"  {indicators:,} indicators in {time.monotonic() - started:.0f} s", flush=True)
+    # What the hourly ops.db_statistics job would have done by now on a platform this size.
+    from vrisac.ops.services import database_statistics_refresh
+
+    print(f"  planner statistics in {database_statistics_refresh():.1f} s", flush=True)
     feed = WORK / "data" / "feeds" / "large-feed.txt"
     with feed.open("w") as out:
         out.write("# a large blocklist, imported by the worker during the load\n")
@@ -175,11 +188,26 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--workers", type=int, default=2, help="web processes of vrisac serve")
+    parser.add_argument("--prepare-only", action="store_true",
+                        help="build the database in var/load/ and stop")
+    parser.add_argument("--reuse", action="store_true",
+                        help="run against the database an earlier --prepare-only built")
     args = parser.parse_args(argv)
 
-    database_url = _fresh(args.database_url)
-    print(f"== load: {database_url}", flush=True)
-    prepare(database_url, args.reports, args.indicators, args.feed_lines)
+    if args.reuse:
+        database_url = (WORK / "database-url").read_text().strip()
+        for key, value in _environment(database_url).items():
+            os.environ[key] = value
+        from bench.common import setup_django
+
+        setup_django(database_url)
+    else:
+        database_url = _fresh(args.database_url)
+        print(f"== load: {database_url}", flush=True)
+        prepare(database_url, args.reports, args.indicators, args.feed_lines)
+        (WORK / "database-url").write_text(database_url)
+        if args.prepare_only:
+            return
     env = _environment(database_url)
     base = f"http://127.0.0.1:{args.port}"
     server = subprocess.Popen([str(Path(sys.executable).parent / "vrisac"), "serve", "--host",
@@ -191,7 +219,7 @@ def main(argv: list[str]) -> None:
         _wait_up(base)
         people = log_in(base)
         print(f"  {len(people)} people logged in with password and TOTP", flush=True)
-        sample = list(_report_sample())
+        sample = _report_sample()
         (WORK / "people.json").write_text(json.dumps({"people": people, "reports": sample}))
         feed_job = _queue_feed()
         started = time.monotonic()
@@ -240,21 +268,33 @@ def _wait_up(base: str) -> None:
     raise SystemExit("vrisac serve did not come up; see var/load/serve.log")
 
 
-def _report_sample() -> list[int]:
+def _report_sample() -> dict[str, list[int]]:
+    """Reports each role may open: participants and coordinators any shared with all
+    participants, partners those shared with partners too."""
     from vrisac.reports.models import Report
 
-    return list(Report.objects.filter(audience="participants").order_by("-id")
-                .values_list("id", flat=True)[:2000])
+    def newest(audience: str) -> list[int]:
+        return list(Report.objects.filter(audience=audience, status="published")
+                    .order_by("-id").values_list("id", flat=True)[:2000])
+
+    participants = newest("participants")
+    return {"participant": participants, "coordinator": participants,
+            "partner": newest("partners")}
 
 
 def _queue_feed() -> int:
     from vrisac.accounts.models import User
     from vrisac.intel.feeds import feed_dir, feed_fetch_queue, feed_save
+    from vrisac.intel.models import Feed
 
     coordinator = User.objects.get(email="sanne.devries@nipv.vrisac.example")
-    feed = feed_save(acting_user=coordinator, name="large-feed", title="Large blocklist",
-                     path=str(feed_dir() / "large-feed.txt"), format="text",
-                     default_type="ipv4", enabled=False)
+    # A run with --reuse imports the same file again: the feed is cleared of its last result
+    # so that this run waits for its own import.
+    Feed.objects.filter(name="large-feed").update(last_status="", etag="", content_sha256="")
+    feed = Feed.objects.filter(name="large-feed").first() or feed_save(
+        acting_user=coordinator, name="large-feed", title="Large blocklist",
+        path=str(feed_dir() / "large-feed.txt"), format="text", default_type="ipv4",
+        enabled=False)
     feed_fetch_queue(feed=feed, acting_user=coordinator)
     return feed.pk
 

@@ -15,6 +15,10 @@ from django.utils.translation import gettext as _
 from .adapters import SESSION_AUTH_AT
 
 SESSION_MFA_OK = "vrisac_mfa_enrolled"
+SESSION_RENEWED_AT = "vrisac_renewed_at"
+#: The idle time-out is renewed at most this often: saving the session on every request was a
+#: database write per page view (and on SQLite a wait for the write lock behind imports).
+SESSION_RENEW_SECONDS = 60
 
 #: Paths an authenticated person may reach before enrolling the second factor.
 _ENROL_ALLOWED_PREFIXES = (
@@ -33,8 +37,8 @@ _MACHINE_PREFIXES = ("/api/", "/taxii2/", "/misp/")
 
 
 class SessionTimeoutMiddleware:
-    """Absolute session lifetime; the idle time-out is the session cookie age, renewed on
-    every request."""
+    """Absolute session lifetime; the idle time-out is the session's age, renewed by activity
+    (at most once every ``SESSION_RENEW_SECONDS``: the idle time-out is exact to a minute)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -47,6 +51,9 @@ class SessionTimeoutMiddleware:
                 logout(request)
                 messages.info(request, _("Your session has ended. Please log in again."))
                 return HttpResponseRedirect(f"{reverse('account_login')}?next={request.path}")
+            now = int(time.time())
+            if now - request.session.get(SESSION_RENEWED_AT, 0) >= SESSION_RENEW_SECONDS:
+                request.session[SESSION_RENEWED_AT] = now  # saved: a new expiry date
         return self.get_response(request)
 
 

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from vrisac.core.errors import DomainError, NotFound
+from vrisac.core.paging import page_of
 from vrisac.core.types import AuthenticatedRequest
 from vrisac.sharing.policy import viewer_for
 
@@ -28,8 +28,7 @@ def advisory_list(request: AuthenticatedRequest) -> HttpResponse:
     q = (request.GET.get("q") or "").strip()[:200]
     if q.upper().startswith("CVE-") and " " not in q:
         return redirect("advisories:vulnerability", q.upper())
-    page = Paginator(selectors.advisory_list(user=request.user, q=q or None), 30).get_page(
-        request.GET.get("page"))
+    page = page_of(request, selectors.advisory_list(user=request.user, q=q or None), 30)
     kev = selectors.vulnerability_list(user=request.user, kev=True)[:10]
     return render(request, "advisories/list.html", {"page": page, "q": q, "kev": kev})
 

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_POST
 from vrisac.advisories.selectors import vulnerability_visible
 from vrisac.assets.selectors import item_list
 from vrisac.core.errors import DomainError, NotFound
+from vrisac.core.paging import page_of
 from vrisac.core.types import AuthenticatedRequest
 from vrisac.sharing.policy import viewer_for
 
@@ -41,7 +41,7 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
         user=request.user, priority=params.get("priority") or None,
         status=params.get("status") or None, q=(params.get("q") or "")[:200] or None,
         include_withdrawn=params.get("withdrawn") == "1")
-    page = Paginator(qs, 30).get_page(params.get("page"))
+    page = page_of(request, qs, 30)
     counts = selectors.counts_by_priority(user=request.user)
     return render(request, "alerts/index.html", {
         "page": page, "filters": params,

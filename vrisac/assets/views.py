@@ -4,7 +4,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from vrisac.alerts.selectors import common_products
 from vrisac.core.errors import DomainError, NotFound
+from vrisac.core.paging import page_of
 from vrisac.core.types import AuthenticatedRequest
 from vrisac.sharing.policy import viewer_for
 
@@ -42,7 +42,7 @@ def item_list(request: AuthenticatedRequest) -> HttpResponse:
     qs = selectors.item_list(user=request.user, q=(params.get("q") or "")[:200] or None,
                              criticality=params.get("criticality") or None,
                              internet_facing=facing)
-    page = Paginator(qs, 50).get_page(params.get("page"))
+    page = page_of(request, qs, 50)
     return render(request, "assets/list.html", {
         "page": page, "organisation": organisation, "filters": params,
         "criticalities": InventoryItem.Criticality.choices,

@@ -50,4 +50,6 @@ SCHEDULE: list[ScheduledJob] = [
                  description="back up database, attachments and audit chain; rotate, at 02:30"),
     ScheduledJob("ops.retention", "30 3 * * *",
                  description="remove data past its retention period, at 03:30"),
+    ScheduledJob("ops.db_statistics", "5 * * * *",
+                 description="refresh the query planner's statistics (ANALYZE), hourly"),
 ]

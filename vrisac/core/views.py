@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_date
@@ -13,6 +12,7 @@ from vrisac.reports.models import Report
 from vrisac.reports.selectors import report_list
 from vrisac.sharing.policy import viewer_for
 
+from .paging import page_of
 from .selectors import audit_actions, audit_list
 from .types import AuthenticatedRequest
 
@@ -59,7 +59,7 @@ def audit(request: AuthenticatedRequest) -> HttpResponse:
         since=timezone.make_aware(datetime.combine(since, time.min)) if since else None,
         until=timezone.make_aware(datetime.combine(until, time.max)) if until else None,
     )
-    page = Paginator(qs, 50).get_page(params.get("page"))
+    page = page_of(request, qs, 50)
     names = dict(User.objects.filter(pk__in={e.actor_id for e in page if e.actor_id})
                  .values_list("pk", "email"))
     orgs = dict(Organisation.objects.values_list("pk", "name"))

@@ -4,7 +4,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,6 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from vrisac.core.errors import DomainError, NotFound
+from vrisac.core.paging import page_of
 from vrisac.core.types import AuthenticatedRequest
 from vrisac.reports.models import Report
 from vrisac.reports.selectors import report_get, report_list
@@ -70,7 +70,7 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
         type_ = None
     value = (request.GET.get("value") or "").strip()[:500] or None
     qs = selectors.indicator_list(user=request.user, type=type_, value=value)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = page_of(request, qs, 50)
     return render(request, "intel/index.html", {
         "page": page, "shown": show(user=request.user, indicators=list(page.object_list),
                                     with_correlations=False),
@@ -276,7 +276,7 @@ def feed_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     except NotFound:
         raise Http404 from None
     qs = selectors.indicator_list(user=request.user, feed_id=feed.pk)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = page_of(request, qs, 50)
     return render(request, "intel/feed.html", {
         "feed": feed, "page": page,
         "shown": show(user=request.user, indicators=list(page.object_list),

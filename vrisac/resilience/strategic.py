@@ -18,11 +18,11 @@ import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.db.models.functions import TruncMonth
 from django.utils.dates import MONTHS_3
 from django.utils.translation import gettext as _
 
@@ -68,22 +68,30 @@ def _month_bounds(months: list[tuple[int, int]]) -> tuple[datetime, datetime]:
     return first.astimezone(UTC), end.astimezone(UTC)
 
 
+#: Seconds a month's report counts are reused: the picture is strategic (months, quarters),
+#: and counting a year of reports costs about 0.1 s at 100,000 reports a year.
+REPORT_COUNTS_SECONDS = 300
+
+
 def reports_by_kind_and_month(months: list[tuple[int, int]]) -> dict[str, list[int]]:
-    """kind -> the number of reports shared in each month (Europe/Amsterdam calendar)."""
-    start, end = _month_bounds(months)
-    rows = (Report.objects.filter(status__in=SHARED_STATUSES, published_at__gte=start,
-                                  published_at__lt=end)
-            .annotate(month=TruncMonth("published_at", tzinfo=nis2.AMSTERDAM))
-            .values("month", "kind").annotate(n=Count("pk")).order_by())
-    index = {ym: i for i, ym in enumerate(months)}
+    """kind -> the number of reports shared in each month (Europe/Amsterdam calendar).
+
+    A count per month between plain timestamps (each a range of the (kind, published_at)
+    index): truncating every row's time to its month in the Amsterdam zone ran a function per
+    row, 1.2 s for 100,000 reports. Kept for ``REPORT_COUNTS_SECONDS`` in the shared cache."""
+    key = f"vrisac:strategic:reports:{months[0]}:{months[-1]}:{len(months)}"
+    found = cache.get(key)
+    if found is not None:
+        return cast(dict[str, list[int]], found)
     series = {kind: [0] * len(months) for kind in Report.Kind.values}
-    for row in rows:
-        month = row["month"]
-        if isinstance(month, datetime):
-            month = month.astimezone(nis2.AMSTERDAM)
-        i = index.get((month.year, month.month))
-        if i is not None:
-            series[row["kind"]][i] += row["n"]
+    for i, month in enumerate(months):
+        start, end = _month_bounds([month])
+        for row in (Report.objects.filter(status__in=SHARED_STATUSES, published_at__gte=start,
+                                          published_at__lt=end)
+                    .values("kind").annotate(n=Count("pk")).order_by()):
+            if row["kind"] in series:
+                series[row["kind"]][i] = row["n"]
+    cache.set(key, series, REPORT_COUNTS_SECONDS)
     return series
 
 

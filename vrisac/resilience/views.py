@@ -10,7 +10,6 @@ import orjson
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from vrisac.core.errors import DomainError, NotAllowed, NotFound
+from vrisac.core.paging import page_of
 from vrisac.core.types import AuthenticatedRequest
 from vrisac.reports.selectors import report_get
 from vrisac.sharing.policy import can_moderate, viewer_for
@@ -372,8 +372,7 @@ def nis2_export(request: AuthenticatedRequest, pk: int, fmt: str) -> HttpRespons
 def picture_list(request: AuthenticatedRequest) -> HttpResponse:
     if not viewer_for(request.user).reads_content:
         raise Http404
-    page = Paginator(selectors.picture_list(user=request.user), 25).get_page(
-        request.GET.get("page"))
+    page = page_of(request, selectors.picture_list(user=request.user), 25)
     return render(request, "resilience/picture_list.html", {"page": page})
 
 
@@ -539,8 +538,7 @@ def rfi_list(request: AuthenticatedRequest) -> HttpResponse:
     viewer = viewer_for(request.user)
     if not viewer.reads_content:
         raise Http404
-    page = Paginator(selectors.rfi_list(user=request.user), 25).get_page(
-        request.GET.get("page"))
+    page = page_of(request, selectors.rfi_list(user=request.user), 25)
     return render(request, "resilience/rfi_list.html", {
         "page": page, "may_ask": viewer.is_participant})
 
@@ -602,8 +600,7 @@ def meeting_list(request: AuthenticatedRequest) -> HttpResponse:
     viewer = viewer_for(request.user)
     if not viewer.reads_content:
         raise Http404
-    page = Paginator(selectors.meeting_list(user=request.user), 25).get_page(
-        request.GET.get("page"))
+    page = page_of(request, selectors.meeting_list(user=request.user), 25)
     return render(request, "resilience/meeting_list.html", {
         "page": page, "organiser": viewer.is_coordinator})
 

@@ -187,7 +187,8 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--feed-lines", type=int, default=200_000)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--workers", type=int, default=2, help="web processes of vrisac serve")
+    parser.add_argument("--workers", type=int, default=3, help="web processes of vrisac serve")
+    parser.add_argument("--threads", type=int, default=2, help="threads per web process")
     parser.add_argument("--prepare-only", action="store_true",
                         help="build the database in var/load/ and stop")
     parser.add_argument("--reuse", action="store_true",
@@ -212,7 +213,7 @@ def main(argv: list[str]) -> None:
     base = f"http://127.0.0.1:{args.port}"
     server = subprocess.Popen([str(Path(sys.executable).parent / "vrisac"), "serve", "--host",
                                "127.0.0.1", "--port", str(args.port), "--workers",
-                               str(args.workers)], env=env, cwd=ROOT,
+                               str(args.workers), "--threads", str(args.threads)], env=env, cwd=ROOT,
                               stdout=(WORK / "serve.log").open("wb"),
                               stderr=subprocess.STDOUT, start_new_session=True)
     try:

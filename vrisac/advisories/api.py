@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from vrisac.api.auth import require_scope
-from vrisac.api.pagination import Paging
+from vrisac.api.pagination import Mapped, Paging
 
 from . import selectors
 from .models import Advisory, AffectedProduct, Vulnerability
@@ -86,27 +86,13 @@ def statement_out(s: AffectedProduct) -> dict[str, Any]:
             "field": s.field, "platform": s.platform}
 
 
-class _Mapped:
-    def __init__(self, qs: Any) -> None:
-        self.qs = qs
-
-    def __getitem__(self, item: slice) -> list[dict[str, Any]]:
-        return [advisory_out(a) for a in self.qs[item]]
-
-    def count(self) -> int:
-        return int(self.qs.count())
-
-    def __len__(self) -> int:
-        return self.count()
-
-
 @router.get("", response=list[AdvisoryOut])
 @paginate(Paging)
 def list_advisories(request: HttpRequest, filters: Query[AdvisoryFilters]) -> Any:
     """CSAF advisories you may read (by TLP), newest first; ``{"items": [...], "count": N}``."""
     require_scope(request, "advisories:read")
-    return _Mapped(selectors.advisory_list(user=request.user, **filters.dict())
-                   .prefetch_related("vulnerabilities"))
+    return Mapped(selectors.advisory_list(user=request.user, **filters.dict())
+                  .prefetch_related("vulnerabilities"), advisory_out)
 
 
 @router.get("/vulnerabilities/{cve_id}", response=VulnerabilityOut)

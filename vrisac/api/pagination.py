@@ -1,13 +1,21 @@
-"""The API's paging: django-ninja's limit and offset, with an upper bound on the offset.
+"""The API's paging: django-ninja's limit and offset, with an upper bound on the offset, and
+``Mapped``, a queryset the paginator cuts and counts before its rows are turned into answers.
 
-Without one, an offset past what the database's integers hold (``offset=10**30``) reached
-the SQL and failed there (a server error); now it is refused as invalid input (422)."""
+Without the bound, an offset past what the database's integers hold (``offset=10**30``)
+reached the SQL and failed there (a server error); now it is refused as invalid input (422).
+``count`` is counted up to ``COUNT_CAP`` (10,000): "10,000" means "10,000 or more"; counting
+every visible row cost 30 ms per call at 100,000 reports, for a number no client pages to."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 from ninja import Field, Schema
 from ninja.conf import settings
 from ninja.pagination import LimitOffsetPagination
+
+from vrisac.core.paging import COUNT_CAP, capped_count
 
 MAX_OFFSET = 1_000_000
 
@@ -18,3 +26,21 @@ class Paging(LimitOffsetPagination):
                            le=int(settings.PAGINATION_MAX_LIMIT)
                            if float("inf") != settings.PAGINATION_MAX_LIMIT else None)
         offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+
+class Mapped:
+    """``qs`` as the paginator sees it: sliced and counted in the database, each row of the
+    page then turned into its answer by ``to_answer``."""
+
+    def __init__(self, qs: Any, to_answer: Callable[[Any], Any]) -> None:
+        self.qs = qs
+        self.to_answer = to_answer
+
+    def __getitem__(self, item: slice) -> list[Any]:
+        return [self.to_answer(row) for row in self.qs[item]]
+
+    def count(self) -> int:
+        return min(capped_count(self.qs, COUNT_CAP), COUNT_CAP)
+
+    def __len__(self) -> int:
+        return self.count()

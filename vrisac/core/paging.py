@@ -21,6 +21,12 @@ from django.utils.functional import cached_property
 COUNT_CAP = 10_000
 
 
+def capped_count(items: QuerySet[Any], cap: int = COUNT_CAP) -> int:
+    """The number of rows, counting no further than ``cap + 1`` (keys only, no annotations):
+    a result above ``cap`` means "more than cap"."""
+    return int(items.order_by().values("pk")[: cap + 1].count())
+
+
 class CappedPaginator(Paginator):
     def __init__(self, object_list: Any, per_page: int, cap: int = COUNT_CAP,
                  **kwargs: Any) -> None:
@@ -31,9 +37,7 @@ class CappedPaginator(Paginator):
     def _counted(self) -> int:
         items: Any = self.object_list
         if isinstance(items, QuerySet):
-            # A sliced queryset counts in a subquery with LIMIT: at most cap + 1 rows read.
-            # Only the keys are selected: per-row annotations (reply counts) are not computed.
-            return int(items.order_by().values("pk")[: self.cap + 1].count())
+            return capped_count(items, self.cap)
         return len(items)
 
     @cached_property

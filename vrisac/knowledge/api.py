@@ -10,7 +10,7 @@ from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
 from vrisac.api.auth import require_scope
-from vrisac.api.pagination import Paging
+from vrisac.api.pagination import Mapped, Paging
 from vrisac.reports.api import AudienceLiteral, TlpLiteral, _organisations, _people
 from vrisac.sharing.policy import can_see_source
 
@@ -102,30 +102,13 @@ def item_out(item: KnowledgeItem, user: Any) -> dict[str, Any]:
     }
 
 
-class _Mapped:
-    """A lazily mapped queryset, so the paginator slices and counts before mapping."""
-
-    def __init__(self, qs: Any, user: Any) -> None:
-        self.qs = qs
-        self.user = user
-
-    def __getitem__(self, item: slice) -> list[dict[str, Any]]:
-        return [item_out(i, self.user) for i in self.qs[item]]
-
-    def count(self) -> int:
-        return int(self.qs.count())
-
-    def __len__(self) -> int:
-        return self.count()
-
-
 @router.get("/items", response=list[ItemOut])
 @paginate(Paging)
 def list_items(request: HttpRequest, filters: Query[ItemFilters]) -> Any:
     """Documents and links you may see, newest first (``{"items": [...], "count": N}``)."""
     require_scope(request, "knowledge:read")
-    return _Mapped(selectors.knowledge_item_list(user=request.user, **filters.dict()),
-                   request.user)
+    return Mapped(selectors.knowledge_item_list(user=request.user, **filters.dict()),
+                  lambda item: item_out(item, request.user))
 
 
 @router.get("/items/{item_id}", response=ItemOut, url_name="knowledge_item")

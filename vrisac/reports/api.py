@@ -9,7 +9,7 @@ from ninja.pagination import paginate
 
 from vrisac.accounts.models import User
 from vrisac.api.auth import require_scope
-from vrisac.api.pagination import Paging
+from vrisac.api.pagination import Mapped, Paging
 from vrisac.core.errors import DomainError
 from vrisac.intel.api import IndicatorBrief, IndicatorIn, indicator_briefs, with_indicators
 from vrisac.organisations.models import Organisation
@@ -160,28 +160,12 @@ def _people(emails: list[str]) -> list[User]:
 @paginate(Paging)
 def list_reports(request: HttpRequest, filters: Query[ReportFilters]) -> Any:
     """Reports you may see, newest first. Paged with ``limit`` and ``offset``; the answer is
-    ``{"items": [...], "count": N}``."""
+    ``{"items": [...], "count": N}``, where ``count`` is counted up to 10,000 (a count of
+    10,000 means "10,000 or more"; page on with ``offset`` until ``items`` is empty)."""
     require_scope(request, "reports:read")
     qs = with_indicators(selectors.report_list(user=request.user, **filters.dict())
                          .prefetch_related("audience_organisations", "audience_people"))
-    return _Mapped(qs, request.user)
-
-
-class _Mapped:
-    """A lazily mapped queryset, so the paginator can slice and count before mapping."""
-
-    def __init__(self, qs: Any, user: Any) -> None:
-        self.qs = qs
-        self.user = user
-
-    def __getitem__(self, item: slice) -> list[dict[str, Any]]:
-        return [report_out(r, self.user) for r in self.qs[item]]
-
-    def count(self) -> int:
-        return int(self.qs.count())
-
-    def __len__(self) -> int:
-        return self.count()
+    return Mapped(qs, lambda report: report_out(report, request.user))
 
 
 @router.post("", response={201: ReportOut})

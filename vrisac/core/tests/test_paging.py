@@ -50,3 +50,20 @@ def test_a_list_page_past_the_cap_says_more_than(monkeypatch: pytest.MonkeyPatch
     capped = web.get("/reports/").content.decode()
     assert "Pagina 1 van meer dan 1" in capped
     assert "verfijn de lijst met de filters" in capped.lower()
+
+
+@pytest.mark.django_db
+def test_api_lists_count_up_to_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    from vrisac.api import pagination
+    from vrisac.core.testing import api_client
+
+    author = make_person("participant", "utrecht")
+    for n in range(5):
+        make_report(author, title=f"r{n}")
+    api = api_client(make_person("participant", "haaglanden"))
+    assert api.get("/api/v1/reports?limit=2").json()["count"] == 5
+    monkeypatch.setattr(pagination, "COUNT_CAP", 3)
+    body = api.get("/api/v1/reports?limit=2&offset=2").json()
+    assert body["count"] == 3 and len(body["items"]) == 2
+    # Paging on past the cap still reaches every report.
+    assert len(api.get("/api/v1/reports?limit=2&offset=4").json()["items"]) == 1

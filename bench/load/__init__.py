@@ -166,6 +166,38 @@ def log_in(base: str) -> list[dict[str, Any]]:
     return people
 
 
+def one_at_a_time(base: str, people: list[dict[str, Any]], sample: dict[str, list[int]],
+                  repeat: int = 20) -> list[tuple[str, float]]:
+    """Each page and API call of the load, as a participant, one request at a time: the
+    median time, which is the server's work per request (the load's cost per request)."""
+    import statistics
+
+    import requests
+
+    person = next(p for p in people if p["role"] == "participant")
+    calls = [("page /dashboard/", "/dashboard/"), ("page /reports/", "/reports/"),
+             ("page /reports/<id>/", f"/reports/{sample['participant'][0]}/"),
+             ("page /intel/", "/intel/"), ("page /intel/search/", "/intel/search/?q=phishing"),
+             ("page /warnings/", "/warnings/"), ("page /knowledge/", "/knowledge/"),
+             ("API GET /api/v1/reports", "/api/v1/reports?limit=20"),
+             ("API GET /api/v1/search", "/api/v1/search?q=phishing"),
+             ("API GET /api/v1/indicators", "/api/v1/indicators?limit=50")]
+    session = requests.Session()
+    found = []
+    for name, path in calls:
+        headers = ({"Authorization": f"Bearer {person['token']}"} if name.startswith("API ")
+                   else {"Cookie": f"sessionid={person['session']}"})
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            answer = session.get(base + path, headers=headers, allow_redirects=False, timeout=60)
+            times.append((time.perf_counter() - started) * 1000)
+            if answer.status_code != 200:
+                raise SystemExit(f"{path}: HTTP {answer.status_code} one at a time")
+        found.append((name, statistics.median(times)))
+    return found
+
+
 def percentiles(stats: Path) -> list[dict[str, Any]]:
     rows = []
     with stats.open() as handle:
@@ -213,7 +245,8 @@ def main(argv: list[str]) -> None:
     base = f"http://127.0.0.1:{args.port}"
     server = subprocess.Popen([str(Path(sys.executable).parent / "vrisac"), "serve", "--host",
                                "127.0.0.1", "--port", str(args.port), "--workers",
-                               str(args.workers), "--threads", str(args.threads)], env=env, cwd=ROOT,
+                               str(args.workers), "--threads", str(args.threads)],
+                              env=env, cwd=ROOT,
                               stdout=(WORK / "serve.log").open("wb"),
                               stderr=subprocess.STDOUT, start_new_session=True)
     try:
@@ -222,6 +255,9 @@ def main(argv: list[str]) -> None:
         print(f"  {len(people)} people logged in with password and TOTP", flush=True)
         sample = _report_sample()
         (WORK / "people.json").write_text(json.dumps({"people": people, "reports": sample}))
+        print("  one request at a time (median of 20, before the load):", flush=True)
+        for name, millis in one_at_a_time(base, people, sample):
+            print(f"    {name:<34} {millis:7.1f} ms", flush=True)
         feed_job = _queue_feed()
         started = time.monotonic()
         run = subprocess.run(

@@ -30,7 +30,39 @@ EVERY_MINUTE = ScheduledJob("ops_test.record", "* * * * *", {"path": "/dev/null"
 
 def test_every_scheduled_entry_names_a_registered_job_with_a_valid_cron() -> None:
     assert schedule_problems(SCHEDULE) == []
-    assert {"ops.backup", "ops.retention"} <= {e.job for e in SCHEDULE}
+    assert {"ops.backup", "ops.retention", "ops.db_statistics"} <= {e.job for e in SCHEDULE}
+
+
+@pytest.mark.django_db
+def test_the_statistics_job_gives_the_planner_figures_of_the_report_table() -> None:
+    """The list pages' plans (walk the newest-first index, stop after a page) rest on them."""
+    from django.db import connection
+
+    from vrisac.core.testing import make_person, make_report
+
+    author = make_person("participant", "utrecht")
+    for n in range(3):
+        make_report(author, title=f"r{n}")
+
+    def analysed() -> bool:
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
+                if cursor.fetchone() is None:
+                    return False
+                cursor.execute("SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'reports_report'")
+                return bool(cursor.fetchone()[0])
+            cursor.execute("SELECT COUNT(*) FROM pg_stats WHERE tablename = 'reports_report'")
+            return bool(cursor.fetchone()[0])
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            if cursor.fetchone() is not None:
+                cursor.execute("DELETE FROM sqlite_stat1")
+    job = job_run("ops.db_statistics", arguments={})
+    assert job.state == Job.State.SUCCEEDED, job.log
+    assert analysed()
 
 
 def test_schedule_problems_name_unknown_jobs_bad_cron_and_doubles() -> None:

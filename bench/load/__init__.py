@@ -53,9 +53,10 @@ def _fresh(database_url: str | None) -> str:
     (WORK / "data" / "feeds").mkdir(parents=True)
     if database_url is None:
         return f"sqlite:///{WORK / 'load.sqlite3'}"
-    from bench.intel import fresh_database
+    from bench.common import fresh_database
 
-    return fresh_database(database_url) or database_url
+    # A PostgreSQL database's name must start with vrisac_load: it is dropped and made again.
+    return fresh_database(database_url, sqlite_name="load.sqlite3", prefix="vrisac_load")
 
 
 def prepare(database_url: str, reports: int, indicators: int, feed_lines: int) -> None:

@@ -1,4 +1,6 @@
-"""Audit rows for account events that django-allauth announces. Audit only: no rules here."""
+"""Account events that django-allauth announces: an audit row for each, and after a change of
+the second factor the person's other sessions end (ASVS V7.4.3; a password change ends them
+already, the session hash carries the password)."""
 
 from __future__ import annotations
 
@@ -16,10 +18,20 @@ from django.dispatch import receiver
 from vrisac.core.audit import audit_record
 
 
+def _end_other_sessions(request: Any, user: Any, reason: str) -> None:
+    from .services import sessions_end
+
+    if user is not None and getattr(user, "is_authenticated", False):
+        sessions_end(user=user, acting_user=user,
+                     keep=request if getattr(request, "session", None) is not None else None,
+                     reason=reason)
+
+
 @receiver(authenticator_added)
 def _mfa_added(sender: Any, request: Any = None, user: Any = None, authenticator: Any = None,
                **kwargs: Any) -> None:
     audit_record(action="mfa.add", actor=user, details={"type": getattr(authenticator, "type", "")})
+    _end_other_sessions(request, user, "mfa.add")
 
 
 @receiver(authenticator_removed)
@@ -27,6 +39,7 @@ def _mfa_removed(sender: Any, request: Any = None, user: Any = None, authenticat
                  **kwargs: Any) -> None:
     audit_record(action="mfa.remove", actor=user,
                  details={"type": getattr(authenticator, "type", "")})
+    _end_other_sessions(request, user, "mfa.remove")
 
 
 @receiver(authenticator_reset)
@@ -34,6 +47,7 @@ def _mfa_reset(sender: Any, request: Any = None, user: Any = None, authenticator
                **kwargs: Any) -> None:
     audit_record(action="mfa.reset", actor=user,
                  details={"type": getattr(authenticator, "type", "")})
+    _end_other_sessions(request, user, "mfa.reset")
 
 
 @receiver(password_changed)

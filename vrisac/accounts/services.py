@@ -1,15 +1,19 @@
-"""Writes on accounts: API tokens and personal preferences."""
+"""Writes on accounts: API tokens, ending sessions, and personal preferences."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import update_session_auth_hash
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from vrisac.core.audit import audit_record
 from vrisac.core.errors import DomainError
@@ -93,6 +97,28 @@ def tokens_revoke_all(*, user: User, acting_user: User | None = None) -> int:
         token_revoke(token=token, acting_user=acting_user)
         count += 1
     return count
+
+
+def sessions_end(*, user: User, acting_user: User | None = None, keep: Any = None,
+                 reason: str = "", actor_label: str = "") -> None:
+    """End every session of ``user``: the session epoch is raised, so no session's hash
+    matches any more (the next request of each is logged out). ``keep`` is the request whose
+    session stays: the person's own, after they ended their other sessions or changed a
+    factor. Others' sessions are ended by administrators only (the command line is the
+    operator's)."""
+    if acting_user is not None and acting_user.pk != user.pk:
+        from vrisac.sharing.policy import viewer_for
+
+        if not (viewer_for(acting_user).is_admin or acting_user.is_superuser):
+            raise DomainError(_("Only administrators end another person's sessions."))
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+        user.refresh_from_db(fields=["session_epoch"])
+        audit_record(action="sessions.end_others" if keep is not None else "sessions.end",
+                     actor=acting_user, actor_label=actor_label,
+                     details={"user": user.pk, "reason": reason[:200]})
+    if keep is not None:
+        update_session_auth_hash(keep, user)
 
 
 def _failure_key(ip: str | None) -> str:

@@ -61,3 +61,13 @@ def token_revoke(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     services.token_revoke(token=token, acting_user=request.user)
     messages.success(request, _("The token was revoked."))
     return redirect("accounts:profile")
+
+
+@login_required
+@require_POST
+def sessions_end_others(request: AuthenticatedRequest) -> HttpResponse:
+    """Log out everywhere else: every other session of this person ends, this one stays."""
+    services.sessions_end(user=request.user, acting_user=request.user, keep=request,
+                          reason="by the person")
+    messages.success(request, _("You are logged out everywhere else."))
+    return redirect("accounts:profile")

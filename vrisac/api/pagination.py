@@ -3,7 +3,7 @@
 
 Without the bound, an offset past what the database's integers hold (``offset=10**30``)
 reached the SQL and failed there (a server error); now it is refused as invalid input (422).
-``count`` is counted up to ``COUNT_CAP`` (10,000): "10,000" means "10,000 or more"; counting
+``count`` is counted up to ``COUNT_CAP`` (2,000): "2,000" means "2,000 or more"; counting
 every visible row cost 30 ms per call at 100,000 reports, for a number no client pages to."""
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ A list page shows one page of rows and "page 3 of 40". Counting every row the pe
 costs a pass over all of them (100,000 reports, 1,000,000 indicators: the count was the
 slowest query of the report and indicator lists). ``CappedPaginator`` counts at most ``cap``
 rows (``SELECT COUNT(*) FROM (... LIMIT cap + 1)``); past that the pager says "page 3 of more
-than 400" and the filters narrow the list. Pages beyond the cap are not offered: nobody reads
-page 401 of a list that is newest first, and an offset that deep is a slow query too.
+than 80" and the filters narrow the list. Pages beyond the cap are not offered: nobody reads
+page 81 of a list that is newest first, and an offset that deep is a slow query too.
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.functional import cached_property
 
-#: Rows counted at most; with 25 to 50 rows a page that is 200 to 400 pages.
-COUNT_CAP = 10_000
+#: Rows counted at most; with 25 to 50 rows a page that is 40 to 80 pages. Measured at
+#: 1,000,000 indicators: PostgreSQL counts 2,001 of them through the policy's joins by index
+#: (5 ms) but plans 5,001 or more as a hash of every report (60 ms); docs/benchmarks.md.
+COUNT_CAP = 2_000
 
 
 def capped_count(items: QuerySet[Any], cap: int = COUNT_CAP) -> int:

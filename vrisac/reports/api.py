@@ -160,8 +160,8 @@ def _people(emails: list[str]) -> list[User]:
 @paginate(Paging)
 def list_reports(request: HttpRequest, filters: Query[ReportFilters]) -> Any:
     """Reports you may see, newest first. Paged with ``limit`` and ``offset``; the answer is
-    ``{"items": [...], "count": N}``, where ``count`` is counted up to 10,000 (a count of
-    10,000 means "10,000 or more"; page on with ``offset`` until ``items`` is empty)."""
+    ``{"items": [...], "count": N}``, where ``count`` is counted up to 2,000 (a count of
+    2,000 means "2,000 or more"; page on with ``offset`` until ``items`` is empty)."""
     require_scope(request, "reports:read")
     qs = with_indicators(selectors.report_list(user=request.user, **filters.dict())
                          .prefetch_related("audience_organisations", "audience_people"))

@@ -59,6 +59,9 @@ class Api(NinjaAPI):
         return schema
 
 
+#: Each token's budget of requests (ASVS V4.1); past it: 429 with Retry-After.
+API_THROTTLE = AuthRateThrottle("1200/m")
+
 api = Api(
     title="VR-ISAC API",
     version="1",
@@ -71,7 +74,7 @@ api = Api(
     urls_namespace="api",
     docs_url=None,
     renderer=OrjsonRenderer(),
-    throttle=[AuthRateThrottle("1200/m")],
+    throttle=[API_THROTTLE],
 )
 
 

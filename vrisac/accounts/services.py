@@ -126,13 +126,15 @@ def _failure_key(ip: str | None) -> str:
 
 
 def token_address_blocked(ip: str | None = None) -> bool:
-    """Too many wrong tokens from this address lately: every token is refused from it."""
+    """Too many wrong tokens (API tokens and invitation links alike) from this address lately:
+    every token is refused from it."""
     ip = ip if ip is not None else current_origin().ip
     limit = int(settings.VRISAC_TOKEN_FAILURES_PER_ADDRESS)
     return int(cache.get(_failure_key(ip), 0)) >= limit
 
 
-def _token_failed(channel: str) -> None:
+def token_failure_record(channel: str) -> None:
+    """Count one wrong token (API, TAXII, MISP, invitation link) from the request's address."""
     ip = current_origin().ip
     key = _failure_key(ip)
     window = int(settings.VRISAC_TOKEN_LOCKOUT_SECONDS)
@@ -158,13 +160,13 @@ def token_authenticate(raw: str, *, channel: str = "api") -> ApiToken | None:
     if token_address_blocked():
         return None
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
-        _token_failed(channel)
+        token_failure_record(channel)
         return None
     token = (
         ApiToken.objects.select_related("user").filter(token_hash=hash_token(raw)).first()
     )
     if token is None or not token.is_usable or not token.user.is_active:
-        _token_failed(channel)
+        token_failure_record(channel)
         return None
     now = timezone.now()
     interval = int(settings.VRISAC_TOKEN_USE_AUDIT_SECONDS)

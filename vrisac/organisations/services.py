@@ -154,15 +154,27 @@ def membership_invite(
 
 
 def invitation_lookup(raw_token: str) -> Membership | None:
-    """The pending invitation behind a link, if it is still valid."""
+    """The pending invitation behind a link, if it is still valid.
+
+    A link that matches no invitation counts as a wrong token for the address, like a wrong
+    API token: past the limit, no link is accepted from that address for a while, so links
+    cannot be guessed (they are long random secrets; this bounds the guessing)."""
+    from vrisac.accounts.services import token_address_blocked, token_failure_record
+
+    if token_address_blocked():
+        return None
     if not raw_token or len(raw_token) > 100:
+        token_failure_record("invitation")
         return None
     membership = (
         Membership.objects.select_related("user", "organisation")
         .filter(invite_token_hash=_hash(raw_token), status=Membership.Status.INVITED)
         .first()
     )
-    if membership is None or not membership.is_current:
+    if membership is None:
+        token_failure_record("invitation")
+        return None
+    if not membership.is_current:
         return None
     return membership
 

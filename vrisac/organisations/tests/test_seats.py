@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 
 from vrisac.accounts.models import ApiToken, User
 from vrisac.core.errors import DomainError
+from vrisac.core.models import AuditEvent
 from vrisac.core.testing import api_client, client_for, login, make_person, organisation
 from vrisac.organisations.models import Membership, Organisation
 from vrisac.organisations.services import (
@@ -269,3 +270,26 @@ def test_invitation_email_is_sent_with_the_link(mailoutbox: list[Any],
     assert invitation.link in mailoutbox[0].body
     assert mailoutbox[0].to == ["mail@twente.example"]
     assert io  # keep the import for readers who extend these tests
+
+
+@pytest.mark.django_db
+def test_guessed_invitation_links_lock_the_address_out(settings: Any) -> None:
+    settings.VRISAC_TOKEN_FAILURES_PER_ADDRESS = 3
+    invitation = membership_invite(organisation=organisation("twente"),
+                                   email="guess@twente.example", name="Guess", send_email=False)
+    web = Client()
+    link = invitation.link.split("://", 1)[1].split("/", 1)[1]
+    right, prefix = f"/{link}", "/" + link.rsplit("/", 2)[0] + "/"
+    assert web.get(right).status_code == 200
+    for n in range(3):
+        assert web.get(f"{prefix}wrong-guess-{n}/").status_code == 404
+    # Past the limit even the right link is refused from this address, and so are API tokens.
+    assert web.get(right).status_code == 404
+    assert AuditEvent.objects.filter(action="token.lockout",
+                                     details__channel="invitation").exists()
+    reader = api_client(make_person("participant", "utrecht"))
+    assert reader.get("/api/v1/reports").status_code == 429
+    from django.core.cache import cache
+
+    cache.clear()  # the window has passed
+    assert web.get(right).status_code == 200

@@ -59,13 +59,18 @@ def _fresh(database_url: str | None) -> str:
     return fresh_database(database_url, sqlite_name="load.sqlite3", prefix="vrisac_load")
 
 
-def prepare(database_url: str, reports: int, indicators: int, feed_lines: int) -> None:
-    """Demo data, the bulk of reports and indicators, and the feed file (in this process)."""
+def _use(database_url: str) -> None:
+    """This process on ``database_url``, with the environment the server gets (migrated)."""
     for key, value in _environment(database_url).items():
         os.environ[key] = value
     from bench.common import setup_django
 
     setup_django(database_url)
+
+
+def prepare(database_url: str, reports: int, indicators: int, feed_lines: int) -> None:
+    """Demo data, the bulk of reports and indicators, and the feed file (in this process)."""
+    _use(database_url)
     from django.core.management import call_command
     from django.utils import timezone
 
@@ -230,11 +235,7 @@ def main(argv: list[str]) -> None:
 
     if args.reuse:
         database_url = (WORK / "database-url").read_text().strip()
-        for key, value in _environment(database_url).items():
-            os.environ[key] = value
-        from bench.common import setup_django
-
-        setup_django(database_url)
+        _use(database_url)
     else:
         database_url = _fresh(args.database_url)
         print(f"== load: {database_url}", flush=True)

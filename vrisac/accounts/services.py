@@ -99,6 +99,13 @@ def tokens_revoke_all(*, user: User, acting_user: User | None = None) -> int:
     return count
 
 
+def session_epoch_raise(user: User) -> None:
+    """Raise ``user``'s session epoch (in the database, against concurrent raises): every
+    session made before no longer matches its hash. The callers audit why."""
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    user.refresh_from_db(fields=["session_epoch"])
+
+
 def sessions_end(*, user: User, acting_user: User | None = None, keep: Any = None,
                  reason: str = "", actor_label: str = "") -> None:
     """End every session of ``user``: the session epoch is raised, so no session's hash
@@ -112,8 +119,7 @@ def sessions_end(*, user: User, acting_user: User | None = None, keep: Any = Non
         if not (viewer_for(acting_user).is_admin or acting_user.is_superuser):
             raise DomainError(_("Only administrators end another person's sessions."))
     with transaction.atomic():
-        User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
-        user.refresh_from_db(fields=["session_epoch"])
+        session_epoch_raise(user)
         audit_record(action="sessions.end_others" if keep is not None else "sessions.end",
                      actor=acting_user, actor_label=actor_label,
                      details={"user": user.pk, "reason": reason[:200]})

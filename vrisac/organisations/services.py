@@ -19,7 +19,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vrisac.accounts.models import User
-from vrisac.accounts.services import tokens_revoke_all
+from vrisac.accounts.services import (
+    session_epoch_raise,
+    token_address_blocked,
+    token_failure_record,
+    tokens_revoke_all,
+)
 from vrisac.core.audit import audit_record
 from vrisac.core.errors import DomainError, NotAllowed
 from vrisac.sharing.policy import forget_viewer, viewer_for
@@ -159,8 +164,6 @@ def invitation_lookup(raw_token: str) -> Membership | None:
     A link that matches no invitation counts as a wrong token for the address, like a wrong
     API token: past the limit, no link is accepted from that address for a while, so links
     cannot be guessed (they are long random secrets; this bounds the guessing)."""
-    from vrisac.accounts.services import token_address_blocked, token_failure_record
-
     if token_address_blocked():
         return None
     if not raw_token or len(raw_token) > 100:
@@ -225,9 +228,9 @@ def membership_end(
     membership.invite_token_hash = ""
     membership.save(update_fields=["status", "ended_at", "invite_token_hash"])
     user = membership.user
-    user.session_epoch += 1
+    session_epoch_raise(user)
     user.is_active = Membership.objects.current().filter(user=user).exists()
-    user.save(update_fields=["session_epoch", "is_active"])
+    user.save(update_fields=["is_active"])
     tokens_revoke_all(user=user, acting_user=acting_user)
     forget_viewer(user)
     audit_record(

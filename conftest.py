@@ -30,6 +30,20 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _reference_data(request: pytest.FixtureRequest) -> None:
+    """A transactional test empties every table when it ends, the rows the data migrations
+    made included (organisations, measures, warninglists, public pages, the audit chain's
+    head). Each transactional test starts with them put back, whatever ran before it."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    from vrisac.core.testing import restore_data_migrations
+
+    restore_data_migrations()
+
+
 @pytest.fixture
 def people(db: Any) -> dict[str, Any]:
     """One person in each role, in the organisations a real deployment would have."""
@@ -111,11 +125,11 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
     context = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900})
     pg = context.new_page()
     pg.set_default_timeout(15_000)
-    pg.base_url = live_server.url  # type: ignore[attr-defined]
+    pg.base_url = live_server.url
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
     pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    pg.js_errors = errors  # type: ignore[attr-defined]
+    pg.js_errors = errors
     try:
         yield pg
     finally:

@@ -117,7 +117,7 @@ RICHEST = ["/dashboard/", "/reports/", "/reports/{report}/", "/intel/",
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_no_payload_script_runs_in_chromium(page: Any, screenshot_dir: Any) -> None:
     from vrisac.intel.models import Indicator
     from vrisac.reports.models import Report

@@ -41,15 +41,16 @@ def test_warnings_pages(page: Any, screenshot_dir: Path) -> None:
     assert page.locator(".warning-list li").count() == 4
     page.screenshot(path=str(screenshot_dir / "warnings-index.png"), full_page=True)
 
+    # Each click loads a new page: wait for what it shows before looking further.
     page.get_by_role("link", name="CVE-2023-4966").first.click()
-    assert page.get_by_role("heading", name="Waarom dit overeenkomt").is_visible()
+    page.get_by_role("heading", name="Waarom dit overeenkomt").wait_for()
     assert page.get_by_text("cpeMatch[4]").first.is_visible()
     page.get_by_label("Niet kwetsbaar").check()
     page.get_by_role("button", name="Status opslaan").click()
-    assert page.get_by_text("Geef aan waarom u niet kwetsbaar bent").is_visible()
+    page.get_by_text("Geef aan waarom u niet kwetsbaar bent").wait_for()
     page.get_by_label("In behandeling").check()
     page.get_by_role("button", name="Status opslaan").click()
-    assert page.get_by_text("Status opgeslagen.").is_visible()
+    page.get_by_text("Status opgeslagen.").wait_for()
     page.screenshot(path=str(screenshot_dir / "warnings-detail.png"), full_page=True)
 
     page.goto(f"{page.base_url}/warnings/lookup/?q=BSI-2022-0001")

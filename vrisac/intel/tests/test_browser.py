@@ -14,21 +14,6 @@ from vrisac.intel.models import Indicator
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _organisations(transactional_db: Any) -> None:
-    """A transactional test empties every table afterwards, the organisations the data
-    migration loaded included: load them again, the way that migration does."""
-    import importlib
-
-    from django.apps import apps
-
-    from vrisac.organisations.models import Organisation
-
-    if not Organisation.objects.exists():
-        importlib.import_module("vrisac.organisations.migrations.0002_organisations").load(
-            apps, None)
-
-
 def _log_in(page: Any, user: Any) -> None:
     from django.conf import settings
     from django.test import Client

@@ -15,7 +15,7 @@ import pytest
 from vrisac.knowledge.models import ContactMessage
 
 pytestmark = [pytest.mark.browser,
-              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+              pytest.mark.django_db(transaction=True)]
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 SIZES = {"phone": {"width": 375, "height": 812}, "desktop": {"width": 1280, "height": 900}}
@@ -33,23 +33,6 @@ PAGES = [
     ("/en/", "Digital resilience"),
     ("/en/contact/", "Do you have a question about this subject?"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _migrated_data(transactional_db: Any) -> None:
-    """A transactional test empties the tables afterwards; give every browser test the
-    organisations and the public site's first content, as the data migrations load them."""
-    from importlib import import_module
-
-    from django.apps import apps
-
-    from vrisac.knowledge.models import PublicPage
-    from vrisac.organisations.models import Organisation
-
-    if not Organisation.objects.exists():
-        import_module("vrisac.organisations.migrations.0002_organisations").load(apps, None)
-    if not PublicPage.objects.exists():
-        import_module("vrisac.knowledge.migrations.0003_public_content").load(apps, None)
 
 
 @pytest.fixture(params=list(SIZES))
@@ -277,6 +260,7 @@ def test_a_coordinator_edits_a_page_with_a_preview_and_answers_a_question(
     try:
         page.goto(live_server.url + "/knowledge/")
         page.get_by_role("link", name="Openbare pagina's").click()
+        page.wait_for_url(live_server.url + "/knowledge/pages/")
         shot(page, screenshot_dir, "coordinator-pages")
         page.goto(live_server.url + "/knowledge/pages/nis2/")
         body = page.locator("#id_body_nl")

@@ -3,12 +3,10 @@ pull from this one): what a participant posted comes back as a report, once."""
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import pytest
 import requests
-from django.apps import apps
 from django.utils import translation
 
 from vrisac.accounts.services import token_create
@@ -16,19 +14,11 @@ from vrisac.intel.models import Indicator
 from vrisac.interop.taxii.collections import collection_id
 from vrisac.interop.taxii_client.client import MEDIA_TYPE, TaxiiError
 from vrisac.interop.taxii_client.services import remote_pull, remote_save
-from vrisac.organisations.models import Organisation
 from vrisac.reports.models import Report
 
 from .conftest import indicator
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _organisations(transactional_db: Any) -> None:
-    if not Organisation.objects.exists():
-        importlib.import_module("vrisac.organisations.migrations.0002_organisations").load(
-            apps, None)
 
 
 def test_pull_from_the_platforms_own_taxii_server(live_server: Any, people: dict[str, Any],

@@ -44,7 +44,7 @@ lint:
 	$(BIN)/ruff format --check . || true
 
 typecheck:
-	$(BIN)/mypy config vrisac
+	$(BIN)/mypy config vrisac tests bench conftest.py
 
 check: lint typecheck
 

@@ -76,3 +76,12 @@ def median_ms(func: Callable[[], Any], repeat: int = 200) -> float:
         func()
         samples.append((time.perf_counter() - started) * 1000)
     return statistics.median(samples)
+
+
+def organisation_id_of(user: Any) -> int:
+    """The organisation a benchmark's author writes for (every made-up author has one)."""
+    from vrisac.sharing.policy import viewer_for
+
+    organisation_id = viewer_for(user).organisation_id
+    assert organisation_id is not None, f"{user} has no organisation"
+    return organisation_id

@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from bench.common import fresh_database as common_fresh_database
-from bench.common import median_ms, peak_rss_mb, setup_django
+from bench.common import median_ms, organisation_id_of, peak_rss_mb, setup_django
 
 TYPES_BY_BUCKET: list[str] = (
     ["ipv4"] * 30 + ["cidr"] * 10 + ["ipv6"] * 5 + ["domain"] * 7 + ["hostname"] * 8
@@ -136,9 +136,8 @@ def make_people_and_reports(count: int) -> tuple[Any, Any, list[int]]:
 
     author = make_person("participant", "noord-en-oost-gelderland", totp=False)
     viewer = make_person("participant", "haaglanden", totp=False)
-    from vrisac.sharing.policy import viewer_for
 
-    org = viewer_for(author).organisation_id
+    org = organisation_id_of(author)
     now = timezone.now()
     rows = []
     for n in range(count):
@@ -251,6 +250,7 @@ def lookups(viewer: Any, reports: list[int], count: int) -> dict[str, float]:
     from vrisac.intel.correlation import correlate
     from vrisac.intel.models import Indicator, IndicatorValue
     from vrisac.intel.normalise import containing_networks, normalise
+    from vrisac.reports.models import Report
     from vrisac.sharing.policy import viewer_for
 
     viewer_for(viewer)  # once per request in the product; cached on the user
@@ -295,7 +295,7 @@ def lookups(viewer: Any, reports: list[int], count: int) -> dict[str, float]:
               f"JOIN {values} v ON v.id = i.value_id WHERE v.type = 'cidr' AND "
               f"v.ip_start IN ({', '.join(['%s'] * len(keys))})", keys)
 
-    report_rows = [list(selectors.report_indicators(user=viewer, report=type("R", (), {"pk": pk})))
+    report_rows = [list(selectors.report_indicators(user=viewer, report=Report(pk=pk)))
                    for pk in reports[:50]]
     report_iter = cycle(report_rows)
     figures = {

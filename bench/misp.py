@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import fresh_database, median_ms, peak_rss_mb, setup_django
+from bench.common import fresh_database, median_ms, organisation_id_of, peak_rss_mb, setup_django
 
 
 def populate(reports: int, indicators: int) -> tuple[Any, Any, str]:
@@ -39,11 +39,10 @@ def populate(reports: int, indicators: int) -> tuple[Any, Any, str]:
     from vrisac.intel import services, store
     from vrisac.intel.normalise import normalise
     from vrisac.reports.models import Report, Tag
-    from vrisac.sharing.policy import viewer_for
 
     author = make_person("participant", "noord-en-oost-gelderland", totp=False)
     viewer = make_person("participant", "haaglanden", totp=False)
-    org = viewer_for(author).organisation_id
+    org = organisation_id_of(author)
     now = timezone.now()
     rows = []
     for n in range(reports):

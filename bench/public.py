@@ -147,7 +147,8 @@ def main(argv: list[str]) -> None:
         _wait_ready(port)
         from django.contrib.staticfiles.storage import staticfiles_storage
 
-        css = settings.STATIC_URL + staticfiles_storage.stored_name("vrisac/css/app.css")
+        css = settings.STATIC_URL + staticfiles_storage.stored_name(  # type: ignore[attr-defined]
+            "vrisac/css/app.css")
         first = http.client.HTTPConnection("127.0.0.1", port)
         first.request("GET", "/")
         etag = first.getresponse().getheader("ETag") or ""

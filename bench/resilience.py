@@ -72,9 +72,9 @@ def _build() -> dict[str, Any]:
                             aware_at=now - timedelta(hours=30))
     picture = IncidentPicture.objects.first()
     if picture is None:
-        report = Report.objects.filter(kind="incident").first()
-        assert report is not None
-        picture = services.picture_start(report=report, acting_user=coordinator)
+        first = Report.objects.filter(kind="incident").first()
+        assert first is not None
+        picture = services.picture_start(report=first, acting_user=coordinator)
         for n in range(200):
             services.picture_add_update(picture=picture, acting_user=coordinator,
                                         known=f"update {n} " + "tekst " * 40,

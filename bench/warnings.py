@@ -188,7 +188,8 @@ def csaf_document(rng: random.Random, product: dict[str, Any], cve_ids: list[str
     # The fix is mostly releases ago; sometimes it is the newest release.
     fix = rng.randint(35, 39) if rng.random() < 0.3 else rng.randint(6, 34)
     branch_products = []
-    affected, fixed = [], []
+    affected: list[str] = []
+    fixed: list[str] = []
     for i, version in enumerate(releases[fix - 4:fix + 2]):
         pid = f"CSAFPID-{i:04d}"
         branch_products.append({"category": "product_version", "name": version,

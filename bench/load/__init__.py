@@ -33,7 +33,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT
+from bench.common import ROOT, organisation_id_of
 
 HERE = Path(__file__).resolve().parent
 WORK = ROOT / "var" / "load"
@@ -80,7 +80,6 @@ def prepare(database_url: str, reports: int, indicators: int, feed_lines: int) -
     from bench.intel import ingest
     from vrisac.accounts.models import User
     from vrisac.reports.models import Report
-    from vrisac.sharing.policy import viewer_for
 
     started = time.monotonic()
     authors = list(User.objects.filter(is_demo=True, email__contains="utrecht")
@@ -103,7 +102,7 @@ def prepare(database_url: str, reports: int, indicators: int, feed_lines: int) -
                 "TLP:AMBER", "TLP:GREEN")[n % 2],
             audience=audience, status="published",
             published_at=now - timedelta(minutes=n), author=author,
-            organisation_id=viewer_for(author).organisation_id))
+            organisation_id=organisation_id_of(author)))
         if len(batch) == 5000:
             Report.objects.bulk_create(batch)
             batch = []

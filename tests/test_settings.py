@@ -92,3 +92,28 @@ def test_templates_have_no_inline_scripts_or_styles() -> None:
         if re.search(r"\son[a-z]+\s*=", text):
             offenders.append(f"{path}: inline event handler")
     assert offenders == []
+
+
+def _redis_reachable() -> bool:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _redis_reachable(), reason="no Redis on 127.0.0.1:6379")
+def test_the_optional_redis_cache_is_used_and_works(tmp_path: Path) -> None:
+    """``VRISAC_REDIS_URL`` puts the shared cache (rate limits, lockouts) in Redis: its
+    client library ships with the platform, and a value written is read back."""
+    code = ("from django.core.cache import cache; from django.conf import settings;"
+            "cache.set('vrisac:probe', 41, 30); cache.incr('vrisac:probe');"
+            "print(settings.CACHES['default']['BACKEND'], cache.get('vrisac:probe'));"
+            "cache.delete('vrisac:probe')")
+    result = run({"VRISAC_REDIS_URL": "redis://127.0.0.1:6379/15",
+                  "DATABASE_URL": f"sqlite:///{tmp_path / 'redis.sqlite3'}",
+                  "VRISAC_DATA_DIR": str(tmp_path)}, "shell", "--no-imports", "-c", code)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.split() == ["django.core.cache.backends.redis.RedisCache", "42"]

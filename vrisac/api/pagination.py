@@ -29,15 +29,23 @@ class Paging(LimitOffsetPagination):
 
 
 class Mapped:
-    """``qs`` as the paginator sees it: sliced and counted in the database, each row of the
-    page then turned into its answer by ``to_answer``."""
+    """``qs`` as the paginator sees it: sliced and counted in the database, the rows of the
+    page then turned into answers, one by one (``to_answer``) or all at once
+    (``Mapped.per_page``, for answers that need one more query per page, not per row)."""
 
     def __init__(self, qs: Any, to_answer: Callable[[Any], Any]) -> None:
         self.qs = qs
-        self.to_answer = to_answer
+        self.to_answers: Callable[[list[Any]], list[Any]] = (
+            lambda rows: [to_answer(row) for row in rows])
+
+    @classmethod
+    def per_page(cls, qs: Any, to_answers: Callable[[list[Any]], list[Any]]) -> Mapped:
+        mapped = cls(qs, lambda row: row)
+        mapped.to_answers = to_answers
+        return mapped
 
     def __getitem__(self, item: slice) -> list[Any]:
-        return [self.to_answer(row) for row in self.qs[item]]
+        return self.to_answers(list(self.qs[item]))
 
     def count(self) -> int:
         return min(capped_count(self.qs, COUNT_CAP), COUNT_CAP)

@@ -50,6 +50,11 @@ KINDS = (EXACT, CIDR, DOMAIN, HASH_SET)
 _PRIORITY = {EXACT: 0, HASH_SET: 1, CIDR: 2, DOMAIN: 3}
 _SLACK = 50
 _KEY_CHUNK = 4000
+#: What a link shows and what correlating reads of the other indicator: not the reports'
+#: bodies, which were most of the bytes read.
+_LINK_FIELDS = ("id", "report", "feed", "value", "file_group", "value__type", "value__value",
+                "value__digest", "value__ip_start", "value__prefixlen", "value__host_rev",
+                "report__title", "feed__name", "feed__title")
 
 
 @dataclass
@@ -112,7 +117,7 @@ class _Collect:
         if not ids:
             return
         rows = {row.pk: row for row in Indicator.objects.filter(pk__in=ids)
-                .select_related("value", "report", "feed")}
+                .select_related("value", "report", "feed").only(*_LINK_FIELDS)}
         for value_id, pk, kind in self.pending:
             if pk in rows:
                 self.add(value_id, rows[pk], kind)
@@ -142,7 +147,7 @@ def correlate(*, user: Any, indicators: Sequence[Indicator]) -> dict[int, Correl
     expand = {vid: v for vid, v in values.items() if vid not in excluded and vid not in over}
     collect = _Collect(cap)
     if expand:
-        base = _active(user).select_related("value", "report", "feed")
+        base = _active(user).select_related("value", "report", "feed").only(*_LINK_FIELDS)
         _exact(base, expand, collect)
         _hash_sets(user, base, expand, collect)
         _networks(user, base, expand, collect)

@@ -8,10 +8,11 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from vrisac.accounts.models import User
+from vrisac.api.answers import Answer
 from vrisac.api.auth import require_scope
 from vrisac.api.pagination import Mapped, Paging
 from vrisac.core.errors import DomainError
-from vrisac.intel.api import IndicatorBrief, IndicatorIn, indicator_briefs, with_indicators
+from vrisac.intel.api import IndicatorBrief, IndicatorIn, indicator_briefs
 from vrisac.organisations.models import Organisation
 from vrisac.sharing.policy import can_see_source
 
@@ -27,7 +28,7 @@ AudienceLiteral = Literal[
 ]
 
 
-class ReportOut(Schema):
+class ReportOut(Answer):
     id: int
     uuid: str
     kind: str
@@ -109,7 +110,9 @@ class CommentIn(Schema):
     body: str = Field(max_length=20_000)
 
 
-def report_out(report: Report, user: Any) -> dict[str, Any]:
+def report_out(report: Report, user: Any,
+               indicators: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """``report`` as the caller may see it; ``indicators`` when the page read them already."""
     source = can_see_source(user, report)
     return {
         "id": report.pk,
@@ -133,7 +136,8 @@ def report_out(report: Report, user: Any) -> dict[str, Any]:
         "published_at": report.published_at,
         "retracted_at": report.retracted_at,
         "retraction_reason": report.retraction_reason,
-        "indicators": indicator_briefs(report),
+        "indicators": (indicators if indicators is not None
+                       else indicator_briefs([report.pk])[report.pk]),
     }
 
 
@@ -163,9 +167,14 @@ def list_reports(request: HttpRequest, filters: Query[ReportFilters]) -> Any:
     ``{"items": [...], "count": N}``, where ``count`` is counted up to 2,000 (a count of
     2,000 means "2,000 or more"; page on with ``offset`` until ``items`` is empty)."""
     require_scope(request, "reports:read")
-    qs = with_indicators(selectors.report_list(user=request.user, **filters.dict())
-                         .prefetch_related("audience_organisations", "audience_people"))
-    return Mapped(qs, lambda report: report_out(report, request.user))
+    qs = (selectors.report_list(user=request.user, **filters.dict())
+          .prefetch_related("audience_organisations", "audience_people"))
+
+    def answers(reports: list[Report]) -> list[dict[str, Any]]:
+        briefs = indicator_briefs([report.pk for report in reports])
+        return [report_out(report, request.user, briefs[report.pk]) for report in reports]
+
+    return Mapped.per_page(qs, answers)
 
 
 @router.post("", response={201: ReportOut})

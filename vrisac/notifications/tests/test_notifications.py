@@ -137,3 +137,50 @@ def test_without_smtp_mail_goes_to_files(settings: Any, tmp_path: Any,
 def test_digest_job_runs_from_the_command_line(capsys: Any) -> None:
     call_command("run_job", "notifications.digest")
     assert '"people": 0' in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_the_unread_count_is_the_inbox_counted() -> None:
+    """The header's number (the policy's predicate form) says what the inbox (its filter
+    form) lists, unread, for every audience, a narrowed report and warnings of two regions."""
+    from vrisac.advisories.models import Vulnerability
+    from vrisac.alerts.models import Warning
+    from vrisac.alerts.tests.helpers import add_item
+    from vrisac.core.testing import organisation
+    from vrisac.notifications.selectors import notification_list, unread_count
+    from vrisac.reports.services import report_retract
+
+    author = make_person("participant", "utrecht")
+    reader = make_person("participant", "haaglanden")
+    stranger = make_person("participant", "noord-en-oost-gelderland")
+    own, other = organisation("haaglanden"), organisation("noord-en-oost-gelderland")
+    seen = [make_report(author),
+            make_report(author, audience="partners"),
+            make_report(author, audience="organisations", audience_organisations=[own]),
+            make_report(author, tlp="TLP:RED", audience="people", audience_people=[reader])]
+    report_retract(report=seen[1], acting_user=author, reason="dubbel")  # retracted: still seen
+    unseen = [make_report(author, audience="organisation"),
+              make_report(author, audience="organisations", audience_organisations=[other]),
+              make_report(author, tlp="TLP:RED", audience="people", audience_people=[stranger]),
+              make_report(author, publish=False)]
+    narrowed = make_report(author)
+    Notification.objects.filter(recipient=reader).delete()  # publishing made some: ours only
+    for report in [*seen, *unseen, narrowed]:
+        Notification.objects.create(recipient=reader, kind="report", report=report)
+    Notification.objects.create(recipient=reader, kind="report", report=seen[0],
+                                read_at=seen[0].created_at)
+    vulnerability = Vulnerability.objects.create(cve_id="CVE-2024-0001")
+    for person in (reader, stranger):
+        warning = Warning.objects.create(
+            organisation=organisation("haaglanden" if person is reader else
+                                      "noord-en-oost-gelderland"),
+            item=add_item(person, vendor="Citrix", product="ADC"),
+            vulnerability=vulnerability, priority="high", confidence="confirmed")
+        Notification.objects.create(recipient=reader, kind="warning", warning=warning)
+
+    def inbox() -> int:
+        return notification_list(user=reader).filter(read_at__isnull=True).count()
+
+    assert unread_count(user=reader) == inbox() == len(seen) + 1 + 1  # + narrowed + warning
+    report_update(report=narrowed, acting_user=author, audience="organisation")
+    assert unread_count(user=reader) == inbox() == len(seen) + 1

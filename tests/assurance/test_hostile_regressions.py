@@ -25,6 +25,30 @@ def test_csaf_document_of_the_wrong_shape_is_skipped_naming_it(document: bytes) 
     assert importer.rows() == before
 
 
+@pytest.mark.parametrize("kind", ["csaf", "nvd", "cve5"])
+@pytest.mark.parametrize("damage", ["cut", "header only", "bad data"])
+def test_a_damaged_gzip_file_is_refused_cleanly(kind: str, damage: str) -> None:
+    """Found by the fuzzing: a gzip file cut short crashed the advisory importers with
+    EOFError. Now it is a clean refusal of that file, and nothing is written."""
+    import gzip
+
+    from vrisac.advisories.importers.common import FileError
+
+    whole = gzip.compress(b'{"vulnerabilities": []}')
+    data = {"cut": whole[:-12], "header only": whole[:10],
+            "bad data": whole[:10] + b"\xff" * 20}[damage]
+    importer = by_name(kind)
+    before = importer.rows()
+    try:
+        report = import_sources(kind, [str(_write(data, ".json.gz"))])
+    except FileError as exc:
+        assert "gzip" in str(exc)
+    else:
+        assert report.created == 0 and [s.field for s in report.skipped] == ["(file)"]
+        assert "gzip" in report.skipped[0].reason
+    assert importer.rows() == before
+
+
 def test_cve5_zip_entry_with_damaged_compressed_data_is_skipped_and_the_rest_imported(
         ) -> None:
     buffer = io.BytesIO()

@@ -39,15 +39,16 @@ def unread_count(*, user: Any) -> int:
     from vrisac.sharing.policy import can_view, can_view_organisation_data
 
     unread = list(Notification.objects.filter(recipient=user, read_at__isnull=True)
-                  .values_list("report_id", "warning_id", "warning__organisation_id"))
-    if not unread:
-        return 0
-    report_ids = {report_id for report_id, _w, _o in unread if report_id is not None}
-    reports = {report.pk: report for report in Report.objects.filter(pk__in=report_ids)
-               .only("pk", "author", "status", "audience", "organisation")} if report_ids else {}
-    named = [r for r in reports.values() if r.audience in (Audience.ORGANISATIONS, Audience.PEOPLE)]
-    prefetch_related_objects(named, "audience_organisations", "audience_people")
+                  .values_list("report_id", "report__author_id", "report__status",
+                               "report__audience", "report__organisation_id",
+                               "warning_id", "warning__organisation_id"))
+    # The report's side of the policy, from the same row; named audiences need their names.
+    reports = {row[0]: Report(pk=row[0], author_id=row[1], status=row[2], audience=row[3],
+                              organisation_id=row[4]) for row in unread if row[0] is not None}
+    prefetch_related_objects(
+        [r for r in reports.values() if r.audience in (Audience.ORGANISATIONS, Audience.PEOPLE)],
+        "audience_organisations", "audience_people")
     return sum(
-        1 for report_id, warning_id, organisation_id in unread
-        if (report_id is None or (report_id in reports and can_view(user, reports[report_id])))
+        1 for report_id, *_report, warning_id, organisation_id in unread
+        if (report_id is None or can_view(user, reports[report_id]))
         and (warning_id is None or can_view_organisation_data(user, organisation_id)))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import io
 import re
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -122,7 +123,11 @@ class _Capped(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
-        data = self.raw.read(len(buffer))
+        try:
+            data = self.raw.read(len(buffer))
+        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+            # Un-gzipping a damaged or cut-off file: the file's fault, not the platform's.
+            raise FileError(f"is not a complete gzip file ({exc})") from exc
         self.total += len(data)
         if self.total > self.limit:
             raise FileError(f"larger than the limit of {self.limit // (1024 * 1024)} MB")

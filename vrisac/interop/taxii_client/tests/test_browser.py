@@ -48,6 +48,7 @@ def test_add_pull_and_read_the_outcome(page: Any, people: dict[str, Any],
     page.reload()
     body = page.locator("main").inner_text()
     assert "geïmporteerd" in body and "12 ontvangen" in body, body
+    assert "nieuwe meldingen: 1" in body and "indicatoren toegevoegd: 12" in body, body
     assert testing.PASSWORD not in page.content()
     page.screenshot(path=str(screenshot_dir / "taxii-client-detail.png"), full_page=True)
     assert Report.objects.filter(author=people["partner"]).count() == 1

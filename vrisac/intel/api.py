@@ -20,8 +20,7 @@ from vrisac.sharing.policy import viewer_for
 
 from . import exports, selectors, services
 from .extract import MAX_FILE_BYTES, MAX_TEXT_CHARS, extract, text_from_file
-from .models import Indicator
-from .normalise import Normalised
+from .models import Indicator, IndicatorValue
 from .presentation import indicator_out, show
 from .warninglists import current_matcher
 
@@ -64,8 +63,8 @@ class IndicatorBrief(Answer):
 
 
 _BRIEF_COLUMNS = ("report_id", "id", "uuid", "for_detection", "comment", "first_seen",
-                  "last_seen", "file_group", "value__type", "value__value", "value__digest",
-                  "value__ip_start", "value__prefixlen", "value__host_rev")
+                  "last_seen", "file_group",
+                  *(f"value__{column}" for column in IndicatorValue.KEY_COLUMNS))
 
 
 def indicator_briefs(report_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
@@ -79,12 +78,10 @@ def indicator_briefs(report_ids: Sequence[int]) -> dict[int, list[dict[str, Any]
     rows = (Indicator.objects.filter(report_id__in=list(report_ids))
             .order_by("report_id", "id").values_list(*_BRIEF_COLUMNS))
     for (report_id, pk, uuid, for_detection, comment, first_seen, last_seen, file_group,
-         type_, value, digest, ip_start, prefixlen, host_rev) in rows:
-        keys = Normalised(type_, value, bytes(digest),
-                          bytes(ip_start) if ip_start is not None else None, prefixlen,
-                          host_rev)
+         *value_columns) in rows:
+        keys = IndicatorValue.keys_of(*value_columns)
         briefs[report_id].append({
-            "id": pk, "uuid": str(uuid), "type": type_, "value": value,
+            "id": pk, "uuid": str(uuid), "type": keys.type, "value": keys.value,
             "for_detection": for_detection, "comment": comment, "first_seen": first_seen,
             "last_seen": last_seen, "file_group": file_group,
             "warninglists": matcher.hits(keys),

@@ -47,13 +47,21 @@ class IndicatorValue(models.Model):
     def __str__(self) -> str:
         return f"{self.type}:{self.value}"
 
+    #: The columns ``keys_of`` takes, in its order (for reads as tuples).
+    KEY_COLUMNS = ("type", "value", "digest", "ip_start", "prefixlen", "host_rev")
+
+    @staticmethod
+    def keys_of(type: str, value: str, digest: Any, ip_start: Any, prefixlen: int | None,
+                host_rev: str | None) -> Normalised:
+        """A value's columns as its correlation keys, in plain bytes (databases hand back
+        views of binary columns)."""
+        return Normalised(type, value, bytes(digest),
+                          bytes(ip_start) if ip_start is not None else None, prefixlen, host_rev)
+
     def keys(self) -> Normalised:
-        """The value with its correlation keys as plain bytes (databases hand back views)."""
-        return Normalised(
-            self.type, self.value, bytes(self.digest),
-            bytes(self.ip_start) if self.ip_start is not None else None,
-            self.prefixlen, self.host_rev,
-        )
+        """The value with its correlation keys."""
+        return self.keys_of(self.type, self.value, self.digest, self.ip_start, self.prefixlen,
+                            self.host_rev)
 
 
 class Feed(SharedContent):

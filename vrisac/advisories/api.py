@@ -91,8 +91,8 @@ def statement_out(s: AffectedProduct) -> dict[str, Any]:
 def list_advisories(request: HttpRequest, filters: Query[AdvisoryFilters]) -> Any:
     """CSAF advisories you may read (by TLP), newest first; ``{"items": [...], "count": N}``."""
     require_scope(request, "advisories:read")
-    return Mapped(selectors.advisory_list(user=request.user, **filters.dict())
-                  .prefetch_related("vulnerabilities"), advisory_out)
+    return Mapped.each(selectors.advisory_list(user=request.user, **filters.dict())
+                       .prefetch_related("vulnerabilities"), advisory_out)
 
 
 @router.get("/vulnerabilities/{cve_id}", response=VulnerabilityOut)

@@ -30,19 +30,17 @@ class Paging(LimitOffsetPagination):
 
 class Mapped:
     """``qs`` as the paginator sees it: sliced and counted in the database, the rows of the
-    page then turned into answers, one by one (``to_answer``) or all at once
-    (``Mapped.per_page``, for answers that need one more query per page, not per row)."""
+    page then turned into answers by ``to_answers`` (the whole page at once, so an answer
+    that needs more rows reads them in one query per page, not per row). ``Mapped.each``
+    for answers made row by row."""
 
-    def __init__(self, qs: Any, to_answer: Callable[[Any], Any]) -> None:
+    def __init__(self, qs: Any, to_answers: Callable[[list[Any]], list[Any]]) -> None:
         self.qs = qs
-        self.to_answers: Callable[[list[Any]], list[Any]] = (
-            lambda rows: [to_answer(row) for row in rows])
+        self.to_answers = to_answers
 
     @classmethod
-    def per_page(cls, qs: Any, to_answers: Callable[[list[Any]], list[Any]]) -> Mapped:
-        mapped = cls(qs, lambda row: row)
-        mapped.to_answers = to_answers
-        return mapped
+    def each(cls, qs: Any, to_answer: Callable[[Any], Any]) -> Mapped:
+        return cls(qs, lambda rows: [to_answer(row) for row in rows])
 
     def __getitem__(self, item: slice) -> list[Any]:
         return self.to_answers(list(self.qs[item]))

@@ -107,8 +107,8 @@ def item_out(item: KnowledgeItem, user: Any) -> dict[str, Any]:
 def list_items(request: HttpRequest, filters: Query[ItemFilters]) -> Any:
     """Documents and links you may see, newest first (``{"items": [...], "count": N}``)."""
     require_scope(request, "knowledge:read")
-    return Mapped(selectors.knowledge_item_list(user=request.user, **filters.dict()),
-                  lambda item: item_out(item, request.user))
+    return Mapped.each(selectors.knowledge_item_list(user=request.user, **filters.dict()),
+                       lambda item: item_out(item, request.user))
 
 
 @router.get("/items/{item_id}", response=ItemOut, url_name="knowledge_item")

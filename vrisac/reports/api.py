@@ -174,7 +174,7 @@ def list_reports(request: HttpRequest, filters: Query[ReportFilters]) -> Any:
         briefs = indicator_briefs([report.pk for report in reports])
         return [report_out(report, request.user, briefs[report.pk]) for report in reports]
 
-    return Mapped.per_page(qs, answers)
+    return Mapped(qs, answers)
 
 
 @router.post("", response={201: ReportOut})

@@ -17,7 +17,7 @@ from tests.assurance.hostile_world import poison, routes, url_of
 from tests.assurance.inert import MARKER, evaluated, live_injections, payload
 from tests.assurance.profiles import LONG
 from vrisac.accounts.models import User
-from vrisac.core.testing import login
+from vrisac.core.testing import browser_sign_in, login
 
 DEMO_PEOPLE = {
     "participant": "pieter.jansen@utrecht.vrisac.example",
@@ -131,8 +131,7 @@ def test_no_payload_script_runs_in_chromium(page: Any, screenshot_dir: Any) -> N
 
     page.on("dialog", dismiss)
     coordinator = User.objects.get(email=DEMO_PEOPLE["coordinator"])
-    page.context.add_cookies([{"name": "sessionid", "url": page.base_url,
-                               "value": login(Client(), coordinator).cookies["sessionid"].value}])
+    browser_sign_in(page.context, page.base_url, coordinator)
     ids = {"report": Report.objects.order_by("pk").values_list("pk", flat=True).first(),
            "indicator": Indicator.objects.order_by("pk").values_list("pk", flat=True).first()}
     alive: list[str] = []

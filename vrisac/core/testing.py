@@ -93,6 +93,16 @@ def client_for(user: User) -> Client:
     return login(Client(), user)
 
 
+def browser_sign_in(context: Any, base_url: str, user: User) -> None:
+    """Give a Playwright browser context ``user``'s session at ``base_url``, logged in with
+    password and code through Django's test client, as if they had logged in in it."""
+    from django.conf import settings
+
+    cookie = client_for(user).cookies[settings.SESSION_COOKIE_NAME]
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value,
+                          "url": base_url}])
+
+
 def api_client(user: User, scopes: list[str] | None = None) -> Client:
     """A client that sends ``Authorization: Bearer <token>`` for ``user``."""
     _token, raw = token_create(user=user, scopes=scopes)

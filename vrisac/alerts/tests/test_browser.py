@@ -7,19 +7,13 @@ from typing import Any
 
 import pytest
 
-from vrisac.core.testing import client_for, make_person
+from vrisac.core.testing import browser_sign_in, make_person
 
 from .helpers import SAMPLES, add_item, import_and_match
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DATA = SAMPLES.parent / "demo"
-
-
-def _login(page: Any, user: Any) -> None:
-    client = client_for(user)
-    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
-                               "url": page.base_url}])
 
 
 def test_warnings_pages(page: Any, screenshot_dir: Path) -> None:
@@ -34,7 +28,7 @@ def test_warnings_pages(page: Any, screenshot_dir: Path) -> None:
     import_and_match("kev", [SAMPLES / "kev-sample-25.json", DATA / "kev-citrix-bleed.json"])
     import_and_match("nvd", [DATA / "nvd-citrix-bleed.json"])
     import_and_match("csaf", [SAMPLES / "oasis-example-bsi-2022-0001.json"])
-    _login(page, pieter)
+    browser_sign_in(page.context, page.base_url, pieter)
 
     page.goto(f"{page.base_url}/warnings/")
     assert page.get_by_role("heading", name="Onze waarschuwingen").is_visible()
@@ -64,7 +58,7 @@ def test_warnings_pages(page: Any, screenshot_dir: Path) -> None:
     assert page.js_errors == []
 
     page.context.clear_cookies()
-    _login(page, coordinator)
+    browser_sign_in(page.context, page.base_url, coordinator)
     page.goto(f"{page.base_url}/warnings/overview/")
     assert page.get_by_role("heading", name="Waarschuwingen in alle regio’s").is_visible()
     assert "Utrecht" not in page.content()

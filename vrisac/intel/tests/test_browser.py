@@ -8,20 +8,10 @@ from typing import Any
 
 import pytest
 
-from vrisac.core.testing import login, make_report
+from vrisac.core.testing import browser_sign_in, make_report
 from vrisac.intel.models import Indicator
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _log_in(page: Any, user: Any) -> None:
-    from django.conf import settings
-    from django.test import Client
-
-    client = login(Client(), user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value,
-                               "url": page.base_url}])
 
 
 def test_report_indicators_and_extraction_in_the_browser(page: Any, people: dict,
@@ -31,7 +21,7 @@ def test_report_indicators_and_extraction_in_the_browser(page: Any, people: dict
                             {"type": "domain", "value": "rooster-portaal.com"}])
     report = make_report(people["utrecht"], title="Phishing bij de meldkamer",
                          indicators=[{"type": "ipv4", "value": "185.220.101.47"}])
-    _log_in(page, people["utrecht"])
+    browser_sign_in(page.context, page.base_url, people["utrecht"])
     page.goto(f"{page.base_url}{report.get_absolute_url()}")
     page.get_by_role("heading", name="Indicatoren").wait_for()
     assert page.get_by_text("Scans op de portalen").count() >= 1
@@ -61,7 +51,7 @@ def test_indicator_page_sighting_and_coordinator_pages(page: Any, people: dict,
                                      {"type": "ipv4", "value": "185.220.101.47"}])
     make_report(people["utrecht"], indicators=[{"type": "ipv4", "value": "185.220.101.47"}])
     pk = Indicator.objects.get(report=report, value__value="185.220.101.47").pk
-    _log_in(page, people["haaglanden"])
+    browser_sign_in(page.context, page.base_url, people["haaglanden"])
     page.goto(f"{page.base_url}/intel/indicators/{pk}/")
     page.get_by_role("heading", name="Waarnemingen").wait_for()
     page.get_by_label("Bron").fill("firewall")
@@ -75,7 +65,7 @@ def test_indicator_page_sighting_and_coordinator_pages(page: Any, people: dict,
     # browser console stays clean for the check at the end).
     assert page.request.get(f"{page.base_url}/intel/warninglists/").status == 404
     page.context.clear_cookies()
-    _log_in(page, people["coordinator"])
+    browser_sign_in(page.context, page.base_url, people["coordinator"])
     page.goto(f"{page.base_url}/intel/warninglists/")
     page.get_by_role("heading", name="Waarschuwingslijsten").wait_for()
     page.screenshot(path=str(screenshot_dir / "intel-warninglists.png"), full_page=True)

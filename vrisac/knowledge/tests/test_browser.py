@@ -229,14 +229,10 @@ def test_the_skip_link_and_the_focus_ring(visitor: Any) -> None:
 
 
 def _signed_in(browser: Any, live_server: Any, user: Any, size: str = "desktop") -> Any:
-    from django.conf import settings
+    from vrisac.core.testing import browser_sign_in
 
-    from vrisac.core.testing import client_for
-
-    session = client_for(user).cookies[settings.SESSION_COOKIE_NAME].value
     context = browser.new_context(locale="nl-NL", viewport=SIZES[size])
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session,
-                          "url": live_server.url}])
+    browser_sign_in(context, live_server.url, user)
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.errors = []

@@ -13,7 +13,7 @@ from django.test import Client
 from vrisac.core.jobs import job_run
 from vrisac.core.models import Job
 from vrisac.core.schedule import SCHEDULE
-from vrisac.core.testing import client_for
+from vrisac.core.testing import browser_sign_in, client_for
 from vrisac.ops.models import ProcessHeartbeat
 
 PAGES = ["/ops/jobs/", "/ops/jobs/{pk}/"]
@@ -106,11 +106,7 @@ def test_jobs_page_in_a_browser(page: Any, screenshot_dir: Path) -> None:
     for _ in range(2):
         job_run("ops.retention", arguments={"dry_run": True})
     job_run("ops_test.record", arguments={"path": "/"}, raise_errors=False)
-    from django.conf import settings
-
-    cookie = client_for(person).cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value,
-                               "url": page.base_url}])
+    browser_sign_in(page.context, page.base_url, person)
     page.goto(f"{page.base_url}/dashboard/")
     page.click("nav.main-nav >> text=Taken")
     page.wait_for_selector("h1")

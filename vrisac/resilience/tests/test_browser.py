@@ -8,21 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
-from vrisac.core.testing import client_for
+from vrisac.core.testing import browser_sign_in
 from vrisac.resilience import services
 from vrisac.resilience.periods import Period
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _sign_in(page: Any, user: Any) -> None:
-    client = client_for(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value,
-                               "url": page.base_url}])
 
 
 def _visit(page: Any, path: str, shot: Path) -> None:
@@ -59,7 +51,7 @@ def scene(people: dict[str, Any], five_regions: list[Any],
 
 def test_participant_pages(page: Any, people: dict[str, Any], scene: Any,
                            screenshot_dir: Path) -> None:
-    _sign_in(page, people["vnog"])
+    browser_sign_in(page.context, page.base_url, people["vnog"])
     key = scene["period"].key
     _visit(page, "/resilience/", screenshot_dir / "resilience-index.png")
     _visit(page, f"/resilience/assessment/{key}/", screenshot_dir / "resilience-assessment.png")
@@ -77,7 +69,7 @@ def test_participant_pages(page: Any, people: dict[str, Any], scene: Any,
 
 def test_observer_strategic_picture(page: Any, people: dict[str, Any], scene: Any,
                                     screenshot_dir: Path) -> None:
-    _sign_in(page, people["observer"])
+    browser_sign_in(page.context, page.base_url, people["observer"])
     _visit(page, "/resilience/", screenshot_dir / "resilience-observer-index.png")
     _visit(page, "/resilience/strategic/", screenshot_dir / "resilience-strategic.png")
     assert page.get_by_role("heading", name="Strategisch beeld", exact=False).count() >= 1
@@ -96,7 +88,7 @@ def test_meeting_and_question_pages(page: Any, people: dict[str, Any],
     services.minutes_publish(meeting=meeting, acting_user=coordinator)
     services.rfi_create(author=people["haaglanden"], title="Heeft iemand dit gezien?",
                         anonymous=True)
-    _sign_in(page, people["utrecht"])
+    browser_sign_in(page.context, page.base_url, people["utrecht"])
     _visit(page, f"/resilience/meetings/{meeting.pk}/", screenshot_dir / "resilience-meeting.png")
     assert page.get_by_text("Rood punt").count() == 1
     _visit(page, "/resilience/questions/", screenshot_dir / "resilience-questions.png")

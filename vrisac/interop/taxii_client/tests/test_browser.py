@@ -7,10 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
-from vrisac.core.testing import login
+from vrisac.core.testing import browser_sign_in
 from vrisac.interop.taxii_client import testing
 from vrisac.reports.models import Report
 
@@ -23,10 +21,7 @@ def test_add_pull_and_read_the_outcome(page: Any, people: dict[str, Any],
                                        medallion: testing.Medallion,
                                        screenshot_dir: Path) -> None:
     post_objects(medallion, [indicator(f"198.51.100.{n}") for n in range(12)])
-    client = login(Client(), people["coordinator"])
-    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
-                               "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                               "url": page.base_url}])
+    browser_sign_in(page.context, page.base_url, people["coordinator"])
     page.goto(f"{page.base_url}/exchange/taxii/")
     page.get_by_role("link", name="Nieuwe externe collectie").click()
     page.locator("#id_name").wait_for()

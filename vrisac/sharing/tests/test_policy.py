@@ -197,6 +197,48 @@ class PolicyProperties(TestCase):
                 got = web.get(f"/reports/attachments/{attachment.uuid}/").status_code
                 assert got == (200 if report.pk in expected else 404), (person, "download")
 
+    @settings(max_examples=15, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    @given(specs=st.lists(report_spec, min_size=1, max_size=5))
+    def test_the_compiled_policy_holds_in_every_shape_of_query(
+            self, specs: list[dict[str, Any]]) -> None:
+        """``visible_to`` puts the policy in as SQL compiled once per viewer (``Visible``),
+        with the query's own alias for the table: the same rows whether the query stands
+        alone, is a sub-query (``U0``), an EXISTS, or is combined with another query."""
+        from django.db.models import Exists, OuterRef
+
+        from vrisac.organisations.models import Organisation
+        from vrisac.sharing.policy import visible_q
+
+        reports = self._make_reports(specs)
+        ids = [r.pk for r in reports]
+        for person in self.people:
+            subject = User.objects.get(pk=person.user.pk)
+            expected = {r.pk for r in reports if oracle(person, r)}
+            uncompiled = set(Report.objects.filter(visible_q(Report, viewer_for(subject)),
+                                                   pk__in=ids).values_list("pk", flat=True))
+            assert uncompiled == expected, (person, "the policy's Q itself")
+            shapes = {
+                "alone": Report.objects.visible_to(subject).filter(pk__in=ids),
+                "sub-query": Report.objects.filter(
+                    pk__in=Report.objects.visible_to(subject).filter(pk__in=ids).values("pk")),
+                "exists": Report.objects.filter(pk__in=ids).filter(Exists(
+                    Report.objects.visible_to(subject).filter(pk=OuterRef("pk")))),
+                "combined": Report.objects.visible_to(subject).filter(pk__in=ids)
+                | Report.objects.none(),
+                "counted": Report.objects.visible_to(subject).filter(pk__in=ids).distinct(),
+            }
+            for shape, qs in shapes.items():
+                assert set(qs.values_list("pk", flat=True)) == expected, (person, shape)
+            # Inside a query on another table: the organisations whose reports one sees.
+            sources = Organisation.objects.filter(Exists(
+                Report.objects.visible_to(subject).filter(pk__in=ids,
+                                                          organisation_id=OuterRef("pk"))))
+            assert set(sources.values_list("pk", flat=True)) == {
+                r.organisation_id for r in reports if r.pk in expected}, (person, "outer")
+            counted = Report.objects.visible_to(subject).filter(pk__in=ids).count()
+            assert counted == len(expected), (person, "count")
+
 
 @pytest.mark.django_db
 def test_observer_and_admin_read_no_contents(people: dict[str, User]) -> None:

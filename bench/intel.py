@@ -279,9 +279,9 @@ def lookups(viewer: Any, reports: list[int], count: int) -> dict[str, float]:
     found = sum(1 for v in inside[:200] if selectors.containing_ids(user=viewer, address=v))
     print(f"  exact look-ups that found something: {hits}/200; CIDR look-ups: {found}/200")
     # The floor runs its one indexed query the way the product runs its compiled look-ups
-    # (``intel.compiled.fetch``), so the difference is the policy and the product's own
+    # (``core.compiled.fetch``), so the difference is the policy and the product's own
     # work, not the driver.
-    from vrisac.intel.compiled import fetch
+    from vrisac.core.compiled import fetch
 
     exact_sql = (f"SELECT i.id, i.report_id FROM {indicators} i JOIN {values} v ON "
                  f"v.id = i.value_id WHERE v.digest = %s")

@@ -29,9 +29,9 @@ from typing import Any
 from django.db.models import F, Q, Window
 from django.db.models.functions import RowNumber
 
+from vrisac.core.compiled import run_many
 from vrisac.sharing.policy import viewer_for
 
-from .compiled import run_many
 from .models import CorrelationExclusion, Indicator, IndicatorValue
 from .normalise import (
     HASH_TYPES,

@@ -13,12 +13,12 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from vrisac.core.compiled import run as _run
 from vrisac.core.errors import NotFound
 from vrisac.reports.models import Report
 from vrisac.sharing.policy import viewer_for
 
 from . import search_index
-from .compiled import run as _run
 from .models import Feed, Indicator, Sighting
 from .normalise import (
     HASH_TYPES,

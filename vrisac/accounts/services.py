@@ -176,7 +176,9 @@ def token_authenticate(raw: str, *, channel: str = "api") -> ApiToken | None:
         return None
     now = timezone.now()
     interval = int(settings.VRISAC_TOKEN_USE_AUDIT_SECONDS)
-    if cache.add(f"vrisac:token-used:{token.pk}", 1, timeout=interval):
+    used_key = f"vrisac:token-used:{token.pk}"
+    # Read first: adding is a write (a transaction on the database cache) on every call.
+    if cache.get(used_key) is None and cache.add(used_key, 1, timeout=interval):
         with transaction.atomic():
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
             audit_record(action="token.use", actor=token.user, obj=token,

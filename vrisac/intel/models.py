@@ -15,9 +15,9 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from vrisac.core.paths import object_path
 from vrisac.sharing.models import SharedContent
 from vrisac.sharing.policy import SharedQuerySet, viewer_for, visible_q
 
@@ -110,7 +110,7 @@ class Feed(SharedContent):
         return self.title or self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("intel:feed", args=[self.pk])
+        return object_path("intel:feed", self.pk)
 
     @property
     def source_label(self) -> str:
@@ -173,7 +173,7 @@ class Indicator(models.Model):
         return f"{self.value.type}:{self.value.value}"
 
     def get_absolute_url(self) -> str:
-        return reverse("intel:indicator", args=[self.pk])
+        return object_path("intel:indicator", self.pk)
 
     @property
     def source(self) -> Any:

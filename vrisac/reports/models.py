@@ -4,9 +4,9 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from vrisac.core.paths import object_path
 from vrisac.sharing.models import SharedContent
 from vrisac.sharing.policy import SharedQuerySet
 
@@ -69,7 +69,7 @@ class Report(SharedContent):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("reports:detail", args=[self.pk])
+        return object_path("reports:detail", self.pk)
 
 
 class ReportRevision(models.Model):

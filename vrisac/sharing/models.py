@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 
 from .tlp import TLP
@@ -53,3 +56,16 @@ class SharedContent(models.Model):
 
     class Meta:
         abstract = True
+
+    def _get_FIELD_display(self, field: Any) -> Any:
+        """``get_kind_display()`` and the like: Django's, with the field's choices made a
+        dict once instead of on every call (a list shows two labels a row)."""
+        labels = _CHOICE_LABELS.get(field)
+        if labels is None:
+            labels = _CHOICE_LABELS[field] = dict(field.flatchoices)
+        value = getattr(self, field.attname)
+        return force_str(labels.get(value, value), strings_only=True)
+
+
+#: Per choice field: value → (lazy) label.
+_CHOICE_LABELS: dict[Any, dict[Any, Any]] = {}

@@ -21,6 +21,7 @@ public content: the owner observer and administrators see aggregates, never cont
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -228,7 +229,7 @@ class Visible(Expression):
             raise ValueError(f"Visible({self.model._meta.label}) on a query of {query.model}")
         return Visible(self.model, self.viewer, query.get_initial_alias())
 
-    def relabeled_clone(self, change_map: dict[str, str]) -> Visible:
+    def relabeled_clone(self, change_map: Mapping[str, str]) -> Visible:
         alias = self.alias or ""
         return Visible(self.model, self.viewer, change_map.get(alias, alias))
 

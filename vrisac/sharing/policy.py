@@ -20,9 +20,9 @@ public content: the owner observer and administrators see aggregates, never cont
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models
@@ -166,31 +166,20 @@ def visible_q(model: type[models.Model], viewer: Viewer, prefix: str = "") -> Q:
 
 _M = TypeVar("_M", bound=models.Model)
 
-#: The policy's condition as SQL, per model, viewer and database (see ``Visible``).
-_COMPILED: OrderedDict[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = OrderedDict()
-_COMPILED_MAX = 2048
 
-
-def _compiled_condition(model: type[models.Model], viewer: Viewer, connection: Any
+@lru_cache(maxsize=2048)
+def _compiled_condition(model: type[models.Model], viewer: Viewer, using: str
                         ) -> tuple[str, tuple[Any, ...]]:
-    """``visible_q(model, viewer)`` compiled once, on a query of its own, as a WHERE condition
-    on the model's table (its columns written ``"table"."column"``)."""
-    key = (model._meta.label, viewer, connection.alias, connection.vendor)
-    found = _COMPILED.get(key)
-    if found is not None:
-        _COMPILED.move_to_end(key)
-        return found
+    """``visible_q(model, viewer)`` compiled once per model, viewer and database (``using``),
+    on a query of its own, as a WHERE condition on the model's table (its columns written
+    ``"table"."column"``)."""
     query = Query(model)
     # A prefix of its own: the EXISTS sub-queries inside then keep their table names as
     # aliases, which no alias of the model's own table can ever be (see ``Visible``).
     query.alias_prefix = "P"
     query.add_q(visible_q(model, viewer))
-    sql, params = query.get_compiler(connection=connection).compile(query.where)
-    found = (sql, tuple(params))
-    _COMPILED[key] = found
-    if len(_COMPILED) > _COMPILED_MAX:
-        _COMPILED.popitem(last=False)
-    return found
+    sql, params = query.get_compiler(using=using).compile(query.where)
+    return sql, tuple(params)
 
 
 class Visible(Expression):
@@ -237,7 +226,7 @@ class Visible(Expression):
         return []
 
     def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
-        sql, params = _compiled_condition(self.model, self.viewer, connection)
+        sql, params = _compiled_condition(self.model, self.viewer, connection.alias)
         table = self.model._meta.db_table
         if self.alias != table:
             sql = sql.replace(f"{connection.ops.quote_name(table)}.",

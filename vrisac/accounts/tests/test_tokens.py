@@ -182,3 +182,35 @@ def test_guessing_tokens_locks_the_address_out(settings: Any) -> None:
     assert AuditEvent.objects.filter(action="token.lockout").count() == 1
     other_address = Client(HTTP_AUTHORIZATION=f"Bearer {raw}", REMOTE_ADDR="192.0.2.7")
     assert other_address.get("/api/v1/reports").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_locked_out_address_gets_429_on_every_token_face(settings: Any) -> None:
+    """The lockout is one (``token_authenticate`` refuses with ``TokensBlocked``); the REST
+    API, TAXII (Bearer, Basic, and no credentials at all) and the MISP API each answer 429,
+    even to the right token, and the same token works from another address."""
+    import base64
+
+    settings.VRISAC_TOKEN_FAILURES_PER_ADDRESS = 3
+    person = make_person("participant", "utrecht")
+    _token, raw = token_create(user=person)
+    taxii = {"Accept": "application/taxii+json;version=2.1"}
+    basic = base64.b64encode(f"{person.email}:{raw}".encode()).decode()
+    right = {
+        "api": lambda c: c.get("/api/v1/reports", HTTP_AUTHORIZATION=f"Bearer {raw}"),
+        "taxii bearer": lambda c: c.get("/taxii2/api/", HTTP_AUTHORIZATION=f"Bearer {raw}",
+                                        headers=taxii),
+        "taxii basic": lambda c: c.get("/taxii2/api/", HTTP_AUTHORIZATION=f"Basic {basic}",
+                                       headers=taxii),
+        "misp": lambda c: c.get("/misp/servers/getVersion", HTTP_AUTHORIZATION=raw),
+    }
+    here, elsewhere = Client(), Client(REMOTE_ADDR="192.0.2.7")
+    for face, ask in right.items():
+        assert ask(here).status_code == 200, face
+    for n in range(3):
+        assert bearer(f"vrs_guess{n}").get("/api/v1/reports").status_code == 401
+    for face, ask in right.items():
+        assert ask(here).status_code == 429, face
+        assert ask(elsewhere).status_code == 200, face
+    assert here.get("/taxii2/api/", headers=taxii).status_code == 429
+    assert Client(REMOTE_ADDR="192.0.2.7").get("/taxii2/api/", headers=taxii).status_code == 401

@@ -155,16 +155,21 @@ def token_failure_record(channel: str) -> None:
                      details={"channel": channel, "window_seconds": window})
 
 
+class TokensBlocked(Exception):
+    """Too many wrong tokens from the request's address: no token is looked at (each face
+    answers its own 429)."""
+
+
 def token_authenticate(raw: str, *, channel: str = "api") -> ApiToken | None:
     """The token behind ``raw`` if it is valid, unexpired and unrevoked, for an active user.
 
     Wrong tokens are counted per address; past the limit every token from that address is
-    refused for a while, so keys cannot be guessed. Use is recorded in the audit log at most
-    once per token per interval, so that a busy client does not turn the log into a request
-    log.
+    refused for a while (``TokensBlocked``), so keys cannot be guessed. Use is recorded in
+    the audit log at most once per token per interval, so that a busy client does not turn
+    the log into a request log.
     """
     if token_address_blocked():
-        return None
+        raise TokensBlocked
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         token_failure_record(channel)
         return None

@@ -9,7 +9,7 @@ from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
 from vrisac.accounts.models import ApiToken
-from vrisac.accounts.services import token_address_blocked, token_authenticate
+from vrisac.accounts.services import TokensBlocked, token_authenticate
 from vrisac.core.request_context import Origin, current_origin, set_origin
 
 
@@ -17,9 +17,11 @@ class TokenAuth(HttpBearer):
     """``Authorization: Bearer <token>``; the request then acts as the token's holder."""
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
-        if token_address_blocked():
-            raise HttpError(429, "Too many wrong tokens from this address; try again later.")
-        found = token_authenticate(token, channel="api")
+        try:
+            found = token_authenticate(token, channel="api")
+        except TokensBlocked:
+            raise HttpError(429, "Too many wrong tokens from this address; try again later."
+                            ) from None
         if found is None:
             return None
         request.user = found.user

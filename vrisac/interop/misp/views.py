@@ -17,7 +17,7 @@ from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 
 from vrisac.accounts.models import ApiToken
-from vrisac.accounts.services import token_address_blocked, token_authenticate
+from vrisac.accounts.services import TokensBlocked, token_authenticate
 from vrisac.core.errors import DomainError, NotAllowed, NotFound
 from vrisac.core.request_context import Origin, current_origin, set_origin
 from vrisac.sharing.policy import viewer_for
@@ -92,10 +92,11 @@ def misp_endpoint(scope: str, methods: tuple[str, ...]) -> Callable[[Handler], H
         @csrf_exempt
         @functools.wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if token_address_blocked():
+            try:
+                found: ApiToken | None = token_authenticate(_key(request), channel="misp")
+            except TokensBlocked:
                 return misp_error(request, "Too many wrong keys from this address; try "
                                   "again later.", 429)
-            found: ApiToken | None = token_authenticate(_key(request), channel="misp")
             if found is None:
                 return misp_error(request, "Authentication failed. Please make sure you "
                                   "pass the API key of an API enabled user along in the "

@@ -22,7 +22,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from vrisac.accounts.services import token_address_blocked, token_authenticate
+from vrisac.accounts.services import (
+    TokensBlocked,
+    token_address_blocked,
+    token_authenticate,
+)
 from vrisac.core.errors import DomainError, NotAllowed, NotFound
 from vrisac.core.request_context import Origin, current_origin, set_origin
 from vrisac.interop.stix.parsing import MAX_BYTES, check_id, load_json, parse_timestamp
@@ -59,11 +63,13 @@ def _json(data: Any, status: int = 200) -> HttpResponse:
     return HttpResponse(orjson.dumps(data), status=status, content_type=TAXII)
 
 
+def _too_many_wrong_tokens() -> TaxiiError:
+    return TaxiiError(429, _("Too many wrong tokens from this address; try again later."))
+
+
 def _authenticate(request: HttpRequest) -> Any:
     origin = current_origin()
     set_origin(Origin(ip=origin.ip, request_id=origin.request_id, channel="taxii"))
-    if token_address_blocked():
-        raise TaxiiError(429, _("Too many wrong tokens from this address; try again later."))
     scheme, _sep, credentials = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
     email = None
     if scheme.lower() == "bearer":
@@ -74,10 +80,15 @@ def _authenticate(request: HttpRequest) -> Any:
         except (binascii.Error, UnicodeDecodeError):
             decoded = ""
         email, _colon, raw = decoded.partition(":")
+    elif token_address_blocked():
+        raise _too_many_wrong_tokens()
     else:
         raise TaxiiError(401, _("Authentication required."),
                          _("Use HTTP Basic (e-mail address and API token) or a Bearer token."))
-    token = token_authenticate(raw, channel="taxii")
+    try:
+        token = token_authenticate(raw, channel="taxii")
+    except TokensBlocked:
+        raise _too_many_wrong_tokens() from None
     if token is None or (email is not None
                          and token.user.email.lower() != email.strip().lower()):
         raise TaxiiError(401, _("Authentication failed."),

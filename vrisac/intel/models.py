@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vrisac.core.paths import object_path
 from vrisac.sharing.models import SharedContent
-from vrisac.sharing.policy import SharedQuerySet, viewer_for, visible_q
+from vrisac.sharing.policy import SharedQuerySet, Visible, viewer_for
 
 from .normalise import TYPE_LABELS, TYPES, Normalised
 
@@ -123,9 +123,8 @@ class IndicatorQuerySet(models.QuerySet["Indicator"]):
         from vrisac.reports.models import Report
 
         viewer = viewer_for(user)
-        return self.filter(
-            visible_q(Report, viewer, prefix="report__") | visible_q(Feed, viewer, prefix="feed__")
-        )
+        return self.filter(Visible(Report, viewer, via="report")
+                           | Visible(Feed, viewer, via="feed"))
 
     def active(self) -> IndicatorQuerySet:
         """Of a report or feed that is not retracted (what correlates and is exported)."""

@@ -121,46 +121,36 @@ def forget_viewer(user: Any) -> None:
         delattr(user, _VIEWER_ATTR)
 
 
-def _m2m_exists(model: type[models.Model], field_name: str, values: Any,
-                prefix: str = "") -> Exists:
+def _m2m_exists(model: type[models.Model], field_name: str, values: Any) -> Exists:
     field = model._meta.get_field(field_name)
     through = field.remote_field.through  # type: ignore[union-attr]
     source = field.m2m_field_name()  # type: ignore[union-attr]
     target = field.m2m_reverse_field_name()  # type: ignore[union-attr]
     lookup = f"{target}_id__in" if not isinstance(values, int) else f"{target}_id"
-    return Exists(through.objects.filter(**{f"{source}_id": OuterRef(f"{prefix}pk"),
-                                            lookup: values}))
+    return Exists(through.objects.filter(**{f"{source}_id": OuterRef("pk"), lookup: values}))
 
 
-def visible_q(model: type[models.Model], viewer: Viewer, prefix: str = "") -> Q:
-    """The policy as a filter on a model with the ``SharedContent`` fields.
-
-    ``prefix`` applies the same policy to a related object, for content that belongs to it:
-    ``visible_q(Report, viewer, prefix="report__")`` filters indicators by their report.
-    """
-
-    def q(**lookups: Any) -> Q:
-        return Q(**{f"{prefix}{key}": value for key, value in lookups.items()})
-
-    shared = q(status__in=SHARED_STATUSES)
-    allowed: Any = q(audience=Audience.PUBLIC)
+def visible_q(model: type[models.Model], viewer: Viewer) -> Q:
+    """The policy as a filter on a model with the ``SharedContent`` fields. Queries take it
+    compiled (``Visible``), also for content that belongs to such a model (``via``)."""
+    shared = Q(status__in=SHARED_STATUSES)
+    allowed: Any = Q(audience=Audience.PUBLIC)
     if viewer.reads_content:
         orgs = viewer.organisation_ids
         if viewer.is_participant:
-            allowed |= q(audience__in=[Audience.PARTICIPANTS, Audience.PARTNERS])
+            allowed |= Q(audience__in=[Audience.PARTICIPANTS, Audience.PARTNERS])
         elif viewer.is_partner:
-            allowed |= q(audience=Audience.PARTNERS)
-        allowed |= q(audience=Audience.ORGANISATION, organisation_id__in=orgs)
-        allowed |= q(audience=Audience.ORGANISATIONS) & (
-            q(organisation_id__in=orgs)
-            | _m2m_exists(model, "audience_organisations", orgs, prefix)
+            allowed |= Q(audience=Audience.PARTNERS)
+        allowed |= Q(audience=Audience.ORGANISATION, organisation_id__in=orgs)
+        allowed |= Q(audience=Audience.ORGANISATIONS) & (
+            Q(organisation_id__in=orgs) | _m2m_exists(model, "audience_organisations", orgs)
         )
-        allowed |= q(audience=Audience.PEOPLE) & _m2m_exists(
-            model, "audience_people", viewer.user_id, prefix
+        allowed |= Q(audience=Audience.PEOPLE) & _m2m_exists(
+            model, "audience_people", viewer.user_id
         )
     condition = shared & allowed
     if viewer.user_id is not None:
-        condition |= q(author_id=viewer.user_id)
+        condition |= Q(author_id=viewer.user_id)
     return condition
 
 
@@ -192,20 +182,30 @@ class Visible(Expression):
     is put in place of the alias the query gives the model (``U0`` when the query is used as
     a sub-query). The sub-queries' aliases are their own table names, never an alias of the
     model's table, so the swap cannot capture them.
+
+    ``via`` applies it to content that belongs to the model through a nullable foreign key of
+    the query's model (``Visible(Report, viewer, via="report")`` on indicators): the query
+    joins the key's table (LEFT OUTER, reusing a join already there) and the condition is put
+    on that join's alias; a row without the key matches nothing on that side.
     """
 
     conditional = True
     output_field = BooleanField()
 
-    def __init__(self, model: type[models.Model], viewer: Viewer, alias: str | None = None
-                 ) -> None:
+    def __init__(self, model: type[models.Model], viewer: Viewer, alias: str | None = None,
+                 via: str | None = None) -> None:
         super().__init__()
         self.model = model
         self.viewer = viewer
         self.alias = alias
+        self.via = via
 
     def __repr__(self) -> str:
-        return f"Visible({self.model._meta.label}, {self.viewer!r}, alias={self.alias!r})"
+        return (f"Visible({self.model._meta.label}, {self.viewer!r}, alias={self.alias!r}, "
+                f"via={self.via!r})")
+
+    def _on(self, alias: str) -> Visible:
+        return Visible(self.model, self.viewer, alias, self.via)
 
     def resolve_expression(self, query: Any = None, allow_joins: bool = True,
                            reuse: Any = None, summarize: bool = False,
@@ -214,13 +214,21 @@ class Visible(Expression):
             # Already part of its query; this is that query, as a sub-query, being resolved
             # against the outer one (the outer query is not this condition's concern).
             return self
-        if query.model is not self.model:
-            raise ValueError(f"Visible({self.model._meta.label}) on a query of {query.model}")
-        return Visible(self.model, self.viewer, query.get_initial_alias())
+        base = query.get_initial_alias()
+        if self.via is None:
+            if query.model is not self.model:
+                raise ValueError(f"{self!r} on a query of {query.model}")
+            return self._on(base)
+        key = query.get_meta().get_field(self.via)
+        if key.related_model is not self.model or not key.null:
+            raise ValueError(f"{self!r}: {self.via} is not a nullable key to that model")
+        # A nullable key's join is LEFT OUTER (``Query.join``); an existing one is reused.
+        joined = query.setup_joins([self.via], query.get_meta(), base)
+        return self._on(joined.joins[-1])
 
     def relabeled_clone(self, change_map: Mapping[str, str]) -> Visible:
         alias = self.alias or ""
-        return Visible(self.model, self.viewer, change_map.get(alias, alias))
+        return self._on(change_map.get(alias, alias))
 
     def get_group_by_cols(self) -> list[Any]:
         return []

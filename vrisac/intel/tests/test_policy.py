@@ -1,5 +1,5 @@
 """Indicators follow their report's visibility exactly: the policy's filter applied through
-the report (``visible_q(..., prefix="report__")``) says what ``can_view`` says."""
+the report (``Visible(Report, viewer, via="report")``) says what ``can_view`` says."""
 
 from __future__ import annotations
 

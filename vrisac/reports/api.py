@@ -168,7 +168,7 @@ def list_reports(request: HttpRequest, filters: Query[ReportFilters]) -> Any:
     2,000 means "2,000 or more"; page on with ``offset`` until ``items`` is empty)."""
     require_scope(request, "reports:read")
     qs = (selectors.report_list(user=request.user, **filters.dict())
-          .prefetch_related("audience_organisations", "audience_people"))
+          .prefetch_related("tags", "audience_organisations", "audience_people"))
 
     def answers(reports: list[Report]) -> list[dict[str, Any]]:
         briefs = indicator_briefs([report.pk for report in reports])

@@ -27,11 +27,8 @@ def report_list(
     q: str | None = None,
     mine: bool = False,
 ) -> QuerySet[Report]:
-    qs = (
-        Report.objects.visible_to(user)
-        .select_related("organisation", "author")
-        .prefetch_related("tags")
-    )
+    # Tags are read by the callers that show them (``.prefetch_related("tags")``).
+    qs = Report.objects.visible_to(user).select_related("organisation", "author")
     if kind:
         qs = qs.filter(kind=kind)
     if tlp:

@@ -46,7 +46,7 @@ def report_list(request: AuthenticatedRequest) -> HttpResponse:
         tag=params.get("tag") or None,
         q=(params.get("q") or "")[:200] or None,
         mine=params.get("mine") == "1",
-    ))
+    ).prefetch_related("tags"))
     page = page_of(request, qs, 25)
     return render(request, "reports/list.html", {
         "page": page,

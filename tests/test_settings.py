@@ -94,6 +94,22 @@ def test_templates_have_no_inline_scripts_or_styles() -> None:
     assert offenders == []
 
 
+def test_rate_limit_counters_are_files_shared_by_the_processes(tmp_path: Path) -> None:
+    """Without Redis the ``counters`` cache (the API's rate limit, written on every call) is
+    a folder of files in the data folder, readable by every web process, not the database."""
+    code = ("from django.core.cache import caches; c = caches['counters'];"
+            "c.set('vrisac:probe', [1.0], 30); print(type(c).__name__, c.get('vrisac:probe'))")
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'c.sqlite3'}",
+           "VRISAC_DATA_DIR": str(tmp_path)}
+    result = run(env, "shell", "--no-imports", "-c", code)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.split() == ["FileBasedCache", "[1.0]"]
+    assert list((tmp_path / "counters").glob("*.djcache"))
+    read = "from django.core.cache import caches; print(caches['counters'].get('vrisac:probe'))"
+    again = run(env, "shell", "--no-imports", "-c", read)
+    assert again.stdout.split() == ["[1.0]"], again.stderr
+
+
 def _redis_reachable() -> bool:
     import socket
 
@@ -111,9 +127,11 @@ def test_the_optional_redis_cache_is_used_and_works(tmp_path: Path) -> None:
     code = ("from django.core.cache import cache; from django.conf import settings;"
             "cache.set('vrisac:probe', 41, 30); cache.incr('vrisac:probe');"
             "print(settings.CACHES['default']['BACKEND'], cache.get('vrisac:probe'));"
-            "cache.delete('vrisac:probe')")
+            "cache.delete('vrisac:probe');"
+            "print(settings.CACHES['counters']['BACKEND'])")
     result = run({"VRISAC_REDIS_URL": "redis://127.0.0.1:6379/15",
                   "DATABASE_URL": f"sqlite:///{tmp_path / 'redis.sqlite3'}",
                   "VRISAC_DATA_DIR": str(tmp_path)}, "shell", "--no-imports", "-c", code)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.split() == ["django.core.cache.backends.redis.RedisCache", "42"]
+    assert result.stdout.split() == ["django.core.cache.backends.redis.RedisCache", "42",
+                                     "django.core.cache.backends.redis.RedisCache"]

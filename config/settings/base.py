@@ -134,20 +134,35 @@ DATABASES = {"default": database_config(env.get("DATABASE_URL"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 _redis_url = env.get("VRISAC_REDIS_URL")
+CACHES: dict[str, dict[str, Any]]
 if _redis_url:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": _redis_url,
-        }
+        },
+        "counters": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _redis_url,
+            "KEY_PREFIX": "counters",
+        },
     }
 else:
-    # Shared by every web process and the worker (rate limits, login lockout), no extra service.
     CACHES = {
+        # Shared by every web process and the worker (login lockout, token failures, cached
+        # figures), no extra service.
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "vrisac_cache",
-        }
+        },
+        # Written on every API call (each token's request history for its rate limit): files,
+        # shared by the web processes, not the database, whose one writer at a time is often
+        # an import holding it for a batch (an API call then waited for the batch).
+        "counters": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "counters"),
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        },
     }
 
 AUTH_USER_MODEL = "accounts.User"

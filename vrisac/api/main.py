@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
+from django.utils.connection import ConnectionProxy
 from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 from ninja.throttling import AuthRateThrottle
@@ -59,8 +62,15 @@ class Api(NinjaAPI):
         return schema
 
 
+class _TokenThrottle(AuthRateThrottle):
+    """django-ninja's per-token rate limit, its history kept in the ``counters`` cache (one
+    write per call: not in the database; config/settings/base.py)."""
+
+    cache = cast(BaseCache, ConnectionProxy(caches, "counters"))
+
+
 #: Each token's budget of requests (ASVS V4.1); past it: 429 with Retry-After.
-API_THROTTLE = AuthRateThrottle("1200/m")
+API_THROTTLE = _TokenThrottle("1200/m")
 
 api = Api(
     title="VR-ISAC API",

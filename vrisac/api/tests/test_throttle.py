@@ -23,3 +23,16 @@ def test_a_token_past_its_rate_gets_429_and_others_do_not(
     assert [a.status_code for a in answers] == [200, 200, 200, 429]
     assert int(answers[-1]["Retry-After"]) > 0
     assert calm.get("/api/v1/reports?limit=1").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_rate_limit_is_counted_in_the_counters_cache_not_the_default_one() -> None:
+    """Every API call writes its token's history; it goes to the ``counters`` cache (files or
+    Redis), not to the default cache (the database's table without Redis)."""
+    from django.core.cache import cache, caches
+
+    client = api_client(make_person("participant", "utrecht"))
+    assert client.get("/api/v1/reports?limit=1").status_code == 200
+    key = API_THROTTLE.key
+    assert key and len(caches["counters"].get(key, [])) == 1
+    assert cache.get(key) is None

@@ -266,3 +266,28 @@ def test_serve_starts_the_worker_with_the_scheduler_and_becomes_ready(tmp_path: 
     assert kinds == {"worker", "scheduler"}
     # Stopped, the processes took their heartbeats with them: not ready any more.
     assert not ProcessHeartbeat.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_serve_replaces_a_web_process_after_max_requests(tmp_path: Path) -> None:
+    """``--max-requests`` reaches gunicorn: past it the process is replaced (and serving goes
+    on). The default is high (100,000): a replacement costs seconds of start-up, and at 5,000
+    every process was replaced every two or three minutes under load (docs/benchmarks.md)."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = process_env(tmp_path)
+    log = tmp_path / "serve.log"
+    server = vrisac_process(["serve", "--port", str(port), "--workers", "1", "--threads", "1",
+                             "--no-worker", "--max-requests", "10"], env, log)
+    with processes(server):
+        wait_http(f"{base}/healthz")
+        for _ in range(30):
+            wait_http(f"{base}/healthz")
+        wait_for(lambda: "Autorestarting worker" in log.read_text(), timeout=30,
+                 what="a replaced web process")
+        wait_http(f"{base}/healthz")
+        assert get(f"{base}/healthz")[0] == 200
+    from vrisac.core.management.commands.serve import Command
+
+    parser = Command().create_parser("vrisac", "serve")
+    assert parser.parse_args([]).max_requests == 100_000

@@ -24,6 +24,11 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=2, help="web processes")
         parser.add_argument("--threads", type=int, default=8, help="threads per web process")
+        parser.add_argument(
+            "--max-requests", type=int, default=100_000,
+            help="a web process is replaced after about this many requests (a guard against "
+                 "slow memory growth; replacing one costs its start-up, about three seconds "
+                 "of one core)")
         parser.add_argument("--task-workers", type=int, default=1,
                             help="task worker processes (0: web only)")
         parser.add_argument("--no-worker", action="store_true",
@@ -42,8 +47,8 @@ class Command(BaseCommand):
             "--threads", str(options["threads"]),
             "--timeout", "120",
             "--graceful-timeout", "20",
-            "--max-requests", "5000",
-            "--max-requests-jitter", "500",
+            "--max-requests", str(options["max_requests"]),
+            "--max-requests-jitter", str(options["max_requests"] // 10),
             "--forwarded-allow-ips", config_env.get("VRISAC_FORWARDED_ALLOW_IPS", "127.0.0.1")
             or "127.0.0.1",
         ]

@@ -115,3 +115,31 @@ def test_partner_token_never_sees_participant_only_reports() -> None:
     partner = api_client(make_person("partner", "ncsc"))
     items = partner.get("/api/v1/reports").json()["items"]
     assert [i["id"] for i in items] == [shared.pk]
+
+
+@pytest.mark.django_db
+def test_a_page_of_reports_names_what_each_report_names(people: dict[str, Any]) -> None:
+    """The list reads tags, named organisations and named people for the whole page at once:
+    each item says what the report's own answer says, in the same order."""
+    api = api_client(people["utrecht"])
+    made = []
+    for title, orgs, tags in (("A", ["haaglanden", "twente"], ["zeta", "alpha"]),
+                              ("B", ["haaglanden"], []), ("C", [], ["beta"])):
+        response = post(api, "/api/v1/reports", {
+            "kind": "incident", "title": title, "tlp": "TLP:AMBER", "status": "published",
+            "audience": "organisations" if orgs else "participants",
+            "audience_organisations": orgs, "tags": tags})
+        assert response.status_code == 201, response.content
+        made.append(response.json()["id"])
+    red = post(api, "/api/v1/reports", {
+        "kind": "threat", "title": "D", "tlp": "TLP:RED", "audience": "people",
+        "status": "published",
+        "audience_people": [people["coordinator"].email, people["haaglanden"].email]})
+    made.append(red.json()["id"])
+    listed = {item["id"]: item for item in api.get("/api/v1/reports?limit=50").json()["items"]}
+    for pk in made:
+        alone = api.get(f"/api/v1/reports/{pk}").json()
+        for key in ("tags", "audience_organisations", "audience_people"):
+            assert listed[pk][key] == alone[key], (pk, key)
+    assert listed[made[0]]["tags"] == ["alpha", "zeta"]
+    assert len(listed[made[3]]["audience_people"]) == 2

@@ -139,7 +139,11 @@ def test_a_page_of_reports_names_what_each_report_names(people: dict[str, Any]) 
     listed = {item["id"]: item for item in api.get("/api/v1/reports?limit=50").json()["items"]}
     for pk in made:
         alone = api.get(f"/api/v1/reports/{pk}").json()
-        for key in ("tags", "audience_organisations", "audience_people"):
-            assert listed[pk][key] == alone[key], (pk, key)
+        report = Report.objects.get(pk=pk)
+        related = {"tags": [t.name for t in report.tags.all()],
+                   "audience_organisations": [o.slug for o in report.audience_organisations.all()],
+                   "audience_people": [p.email for p in report.audience_people.all()]}
+        for key, names in related.items():
+            assert listed[pk][key] == alone[key] == names, (pk, key)
     assert listed[made[0]]["tags"] == ["alpha", "zeta"]
     assert len(listed[made[3]]["audience_people"]) == 2

@@ -316,6 +316,8 @@ VRISAC_TRUST_X_FORWARDED_FOR = env.get_bool("VRISAC_TRUST_X_FORWARDED_FOR", Fals
 #: Outbound fetches (feeds, advisories, TAXII) refuse non-public addresses unless allowed here.
 VRISAC_FETCH_ALLOW_PRIVATE = env.get_bool("VRISAC_FETCH_ALLOW_PRIVATE", False)
 VRISAC_FETCH_ALLOWED_HOSTS = env.get_list("VRISAC_FETCH_ALLOWED_HOSTS", [])
+#: The certificate authorities https fetches trust (a PEM file); empty: certifi's bundle.
+VRISAC_FETCH_CA_BUNDLE = env.get("VRISAC_FETCH_CA_BUNDLE", "") or ""
 
 # --- Operations: scheduler, heartbeats, health, metrics, backups, retention (docs/operations.md).
 #: A running job stamps its heartbeat this often; one silent for VRISAC_JOB_STALE_SECONDS

@@ -153,9 +153,10 @@ def restore_data_migrations() -> None:
 
 class LoopbackServer:
     """A real HTTP server on loopback for tests of outbound fetches. ``respond(path, headers)``
-    gives the answer to a GET: status, response headers and body."""
+    gives the answer to a GET: status, response headers and body. With ``tls`` (a server
+    context) it speaks https."""
 
-    def __init__(self, respond: Any) -> None:
+    def __init__(self, respond: Any, *, tls: Any = None) -> None:
         import http.server
         import threading
 
@@ -174,7 +175,10 @@ class LoopbackServer:
                 pass
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
+        self.port = self.httpd.server_address[1]
+        self.url = f"{'https' if tls is not None else 'http'}://127.0.0.1:{self.port}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 

@@ -98,7 +98,7 @@ def test_rate_limit_counters_are_files_shared_by_the_processes(tmp_path: Path) -
     """Without Redis the ``counters`` cache (the API's rate limit, written on every call) is
     a folder of files in the data folder, readable by every web process, not the database."""
     code = ("from django.core.cache import caches; c = caches['counters'];"
-            "c.set('vrisac:probe', [1.0], 30); print(type(c).__name__, c.get('vrisac:probe'))")
+            "c.set('vrisac:probe', [1.0], 3600); print(type(c).__name__, c.get('vrisac:probe'))")
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'c.sqlite3'}",
            "VRISAC_DATA_DIR": str(tmp_path)}
     result = run(env, "shell", "--no-imports", "-c", code)

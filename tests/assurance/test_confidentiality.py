@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, ClassVar
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.http import HttpResponse
-from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis.extra.django import TestCase
 
 from vrisac.accounts.models import User
 from vrisac.alerts.models import Warning
@@ -34,13 +32,9 @@ from .world import (
     KEYS,
     Oracle,
     Person,
+    PopulationTestCase,
     World,
-    end_leaver,
-    make_inventory,
-    make_population,
     only,
-    persons_of,
-    world_from,
     world_specs,
 )
 
@@ -62,25 +56,13 @@ def _subject(person: Person | None) -> Any:
     return User.objects.get(pk=person.pk) if person is not None else AnonymousUser()
 
 
-class ConfidentialityProof(TestCase):
+class ConfidentialityProof(PopulationTestCase):
     """One population in every role; generated content per example, rolled back after it."""
 
-    users: ClassVar[dict[str, User]]
-    people: ClassVar[dict[str, Person]]
-    web: ClassVar[dict[str, Client]]
-    api: ClassVar[dict[str, Client]]
-    inventory: ClassVar[dict[str, Any]]
-
-    @classmethod
-    def setUpTestData(cls) -> None:
-        cls.users, cls.web, cls.api = make_population()
-        cls.inventory = make_inventory(cls.users)
-        end_leaver(cls.users)
-        cls.people = persons_of(cls.users)
 
     def _world(self, spec: Any) -> World:
         cache.clear()  # the API's rate limit counts every example's requests otherwise
-        return world_from(spec, self.users, self.people, self.web, self.api, self.inventory)
+        return self.world_of(spec)
 
     @settings(max_examples=WORLDS, deadline=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

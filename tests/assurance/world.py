@@ -22,11 +22,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from django.test import Client
 from django.utils import timezone
 from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase
 
 # --- the population ------------------------------------------------------------------------
 
@@ -311,6 +312,7 @@ def write_world(spec: WorldSpec, users: dict[str, Any], people: dict[str, Person
                 inventory: dict[str, Any]) -> dict[str, Any]:
     """Write the generated content in bulk (a handful of statements per kind)."""
     from vrisac.alerts.models import Warning
+    from vrisac.core.audit import audit_record
     from vrisac.core.markdown import render_markdown
     from vrisac.core.testing import organisation
     from vrisac.intel import search_index
@@ -320,6 +322,7 @@ def write_world(spec: WorldSpec, users: dict[str, Any], people: dict[str, Person
 
     now = timezone.now()
     orgs = {slug: organisation(slug) for slug in {*NAMEABLE_ORGS, *INVENTORY_ORGS}}
+    users_by_pk = {user.pk: user for user in users.values()}
     rows = []
     for i, r in enumerate(spec.reports):
         author = people[r.author]
@@ -351,7 +354,16 @@ def write_world(spec: WorldSpec, users: dict[str, Any], people: dict[str, Person
         search_index.update_report(report)
     Report.audience_organisations.through.objects.bulk_create(org_links)
     Report.audience_people.through.objects.bulk_create(people_links)
-    Comment.objects.bulk_create(comments)
+    made_comments = Comment.objects.bulk_create(comments)
+    # The audit rows the report services write for the same content (who wrote what).
+    for r, report in zip(spec.reports, reports, strict=True):
+        audit_record(action="report.create", actor=users[r.author], obj=report,
+                     organisation_id=people[r.author].org_id,
+                     details={"tlp": r.tlp, "audience": r.audience, "kind": r.kind})
+    for comment in made_comments:
+        audit_record(action="comment.create", actor=users_by_pk[comment.author_id],
+                     obj=comment, organisation_id=comment.organisation_id,
+                     details={"report": comment.report_id})
 
     wanted: dict[tuple[int, int | None], Any] = {}
     for i, r in enumerate(spec.reports):
@@ -389,7 +401,10 @@ def write_world(spec: WorldSpec, users: dict[str, Any], people: dict[str, Person
                                   organisation_id=who.org_id, user_id=who.pk,
                                   named=seen.named, seen_at=now,
                                   source=marker("g", n)))
-    Sighting.objects.bulk_create(sightings)
+    for sighting in Sighting.objects.bulk_create(sightings):
+        audit_record(action="intel.sighting.add", actor=users_by_pk[sighting.user_id],
+                     obj=sighting, organisation_id=sighting.organisation_id,
+                     details={"kind": sighting.kind})
     warnings = Warning.objects.bulk_create([
         Warning(organisation=orgs[w.org], item=inventory["items"][w.org],
                 vulnerability=inventory["vulnerabilities"][w.vulnerability], priority="high",
@@ -551,3 +566,25 @@ def world_from(spec: WorldSpec, users: dict[str, Any], people: dict[str, Person]
     return world
 
 
+
+
+class PopulationTestCase(TestCase):
+    """A test class with the proof's population (every role, a browser session and an API
+    token each, the inventories, the leaver), made once; each example's world is written
+    inside the example's transaction and rolled back after it."""
+
+    users: ClassVar[dict[str, Any]]
+    people: ClassVar[dict[str, Person]]
+    web: ClassVar[dict[str, Client]]
+    api: ClassVar[dict[str, Client]]
+    inventory: ClassVar[dict[str, Any]]
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.users, cls.web, cls.api = make_population()
+        cls.inventory = make_inventory(cls.users)
+        end_leaver(cls.users)
+        cls.people = persons_of(cls.users)
+
+    def world_of(self, spec: WorldSpec) -> World:
+        return world_from(spec, self.users, self.people, self.web, self.api, self.inventory)

@@ -76,6 +76,11 @@ def audit_record(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
+        if _source_withheld(obj):
+            # Who did this names a source that is not shown to everyone (anonymous content,
+            # an unnamed sighting): the audit page shows the row without its actor to those
+            # who may not know (sharing.policy.hidden_audit_rows_q).
+            details.setdefault("anonymous", True)
     actor_id = None
     if actor is not None and getattr(actor, "is_authenticated", False):
         actor_id = actor.pk
@@ -113,6 +118,17 @@ def audit_record(
         head.hash = row.hash
         head.save(update_fields=["seq", "hash"])
     return row
+
+
+def _source_withheld(obj: Any) -> bool:
+    """Content shared anonymously, or a part of it (a reply, an indicator, an attachment),
+    or a sighting whose organisation chose not to be named."""
+    if getattr(obj, "anonymous", False) is True or getattr(obj, "named", True) is False:
+        return True
+    if "report" in {f.name for f in obj._meta.get_fields()}:
+        report = getattr(obj, "report", None)
+        return bool(report is not None and getattr(report, "anonymous", False) is True)
+    return False
 
 
 RETENTION_ACTION = "audit.retention"

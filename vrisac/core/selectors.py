@@ -5,20 +5,30 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, QuerySet, Value
+
+from vrisac.sharing.policy import Viewer, hidden_audit_rows_q
 
 from .models import AuditEvent, Job
 
 
 def audit_list(
     *,
+    viewer: Viewer,
     actor_id: int | None = None,
     organisation_id: int | None = None,
     action: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> QuerySet[AuditEvent]:
-    qs = AuditEvent.objects.all()
+    """The audit log for ``viewer``, newest first; each row says whether its actor is
+    ``hidden`` (the source of anonymous content the viewer may not know). Filtering by a
+    person or an organisation leaves such rows out, so a filter cannot name the source."""
+    hidden = hidden_audit_rows_q(viewer)
+    qs = AuditEvent.objects.annotate(hidden=Value(False) if hidden is None else
+                                     ExpressionWrapper(hidden, BooleanField()))
+    if (actor_id or organisation_id) and hidden is not None:
+        qs = qs.exclude(hidden)
     if actor_id:
         qs = qs.filter(actor_id=actor_id)
     if organisation_id:

@@ -53,6 +53,7 @@ def audit(request: AuthenticatedRequest) -> HttpResponse:
     from django.utils import timezone
 
     qs = audit_list(
+        viewer=viewer,
         actor_id=actor_id,
         organisation_id=organisation_id,
         action=params.get("action") or None,
@@ -63,7 +64,8 @@ def audit(request: AuthenticatedRequest) -> HttpResponse:
     names = dict(User.objects.filter(pk__in={e.actor_id for e in page if e.actor_id})
                  .values_list("pk", "email"))
     orgs = dict(Organisation.objects.values_list("pk", "name"))
-    rows = [(e, names.get(e.actor_id or 0, ""), orgs.get(e.organisation_id or 0, ""))
+    rows = [(e, "", "") if e.hidden else
+            (e, names.get(e.actor_id or 0, ""), orgs.get(e.organisation_id or 0, ""))
             for e in page]
     return render(request, "core/audit.html", {
         "page": page,

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from vrisac.core.compiled import run as _run
 from vrisac.core.errors import NotFound
 from vrisac.reports.models import Report
-from vrisac.sharing.policy import viewer_for
+from vrisac.sharing.policy import sees_sighting_source, viewer_for
 
 from . import search_index
 from .models import Feed, Indicator, Sighting
@@ -163,12 +163,8 @@ def sightings(*, user: Any, indicator: Indicator) -> list[SightingView]:
     viewer = viewer_for(user)
     rows = (Sighting.objects.filter(value_id=indicator.value_id)
             .select_related("organisation")[:200])
-    return [
-        SightingView(s, s.organisation.name if (
-            viewer.is_coordinator or s.named or s.organisation_id in viewer.organisation_ids
-        ) else None)
-        for s in rows
-    ]
+    return [SightingView(s, s.organisation.name if sees_sighting_source(viewer, s) else None)
+            for s in rows]
 
 
 def feeds(*, user: Any) -> QuerySet[Feed]:

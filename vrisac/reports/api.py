@@ -14,7 +14,7 @@ from vrisac.api.pagination import Mapped, Paging
 from vrisac.core.errors import DomainError
 from vrisac.intel.api import IndicatorBrief, IndicatorIn, indicator_briefs
 from vrisac.organisations.models import Organisation
-from vrisac.sharing.policy import can_see_source
+from vrisac.sharing.policy import sees_named_people, sees_source, viewer_for
 
 from . import selectors, services
 from .models import Comment, Report
@@ -133,8 +133,12 @@ def report_out(report: Report, user: Any, indicators: list[dict[str, Any]] | Non
                names: dict[str, list[str]] | None = None) -> dict[str, Any]:
     """``report`` as the caller may see it; ``indicators`` and ``names`` when the page read
     them already."""
-    source = can_see_source(user, report)
+    viewer = viewer_for(user)
+    source = sees_source(viewer, report)
     names = names if names is not None else report_names([report.pk])[report.pk]
+    people = names["audience_people"]
+    if not sees_named_people(viewer, report):
+        people = [email for email in people if email == getattr(user, "email", None)]
     return {
         "id": report.pk,
         "uuid": str(report.uuid),
@@ -145,7 +149,7 @@ def report_out(report: Report, user: Any, indicators: list[dict[str, Any]] | Non
         "tlp": report.tlp,
         "audience": report.audience,
         "audience_organisations": names["audience_organisations"],
-        "audience_people": names["audience_people"],
+        "audience_people": people,
         "anonymous": report.anonymous,
         "status": report.status,
         "organisation": report.organisation.slug if source else None,

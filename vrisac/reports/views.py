@@ -13,7 +13,7 @@ from vrisac.core.errors import DomainError, NotFound
 from vrisac.core.markdown import render_markdown
 from vrisac.core.paging import page_of
 from vrisac.core.types import AuthenticatedRequest
-from vrisac.sharing.policy import can_edit, can_moderate, viewer_for
+from vrisac.sharing.policy import can_edit, can_moderate, sees_named_people, viewer_for
 from vrisac.sharing.tlp import TLP
 
 from . import attachments as files
@@ -63,8 +63,16 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         (c, comment_author_visible(c, request.user))
         for c in selectors.report_comments(report=report, user=request.user)
     ]
+    named = list(report.audience_people.all())
+    if not sees_named_people(viewer_for(request.user), report):
+        others = len([p for p in named if p.pk != request.user.pk])
+        named = [p for p in named if p.pk == request.user.pk]
+    else:
+        others = 0
     return render(request, "reports/detail.html", {
         "report": report,
+        "named_people": named,
+        "named_others": others,
         "comments": comments,
         "attachments": selectors.report_attachments(report=report, user=request.user),
         "can_edit": can_edit(request.user, report),

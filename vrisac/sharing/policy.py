@@ -276,16 +276,64 @@ def can_view(user: Any, obj: Any) -> bool:
     return False
 
 
-def can_see_source(user: Any, obj: Any) -> bool:
-    """Anonymous sharing: only coordinators and the source's own organisation see who."""
+def sees_source(viewer: Viewer, obj: Any) -> bool:
+    """Anonymous sharing: only coordinators and the source's own organisation see who.
+
+    The one rule for every field that can name the source of shared content (or of what
+    belongs to it: its indicators, replies, sightings of its values, its audit rows): the
+    organisation's id, uuid, name and address, the author, STIX ``created_by_ref``, MISP
+    ``Org``/``Orgc``/``org_id``/``orgc_id``. A face that may not show the source shows the
+    neutral one instead (``ANONYMOUS_SOURCE_NAME``), on every format.
+    """
     if not obj.anonymous:
         return True
-    viewer = viewer_for(user)
     return (
         viewer.is_coordinator
-        or obj.author_id == viewer.user_id
+        or (viewer.user_id is not None and obj.author_id == viewer.user_id)
         or obj.organisation_id in viewer.organisation_ids
     )
+
+
+def can_see_source(user: Any, obj: Any) -> bool:
+    """``sees_source`` for a user (or AnonymousUser, or None)."""
+    return sees_source(viewer_for(user), obj)
+
+
+def sees_named_people(viewer: Viewer, obj: Any) -> bool:
+    """Whether the viewer may know whom else content names (its audience of named people):
+    the people an anonymous report names tell its source (colleagues of the same region), so
+    only those who may know the source see them; the others see themselves and a count."""
+    return sees_source(viewer, obj)
+
+
+def sees_sighting_source(viewer: Viewer, sighting: Any) -> bool:
+    """A sighting names its organisation only when it chose to be named, and always to
+    coordinators and to its own organisation."""
+    return (sighting.named or viewer.is_coordinator
+            or sighting.organisation_id in viewer.organisation_ids)
+
+
+def hidden_audit_rows_q(viewer: Viewer) -> Q | None:
+    """Audit rows whose actor names the source of anonymous content the viewer may not know:
+    rows written about anonymous content (marked when written), and rows about a report, or
+    a part of one (``details.report``), that is anonymous now; except the viewer's own
+    organisation's rows. ``None``: coordinators know every source."""
+    if viewer.is_coordinator:
+        return None
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+
+    from vrisac.reports.models import Report
+
+    anonymous = Report.objects.filter(anonymous=True)
+    hidden = (Q(details__anonymous=True)
+              | Q(object_type="reports.report",
+                  object_id__in=anonymous.annotate(key=Cast("pk", CharField()))
+                  .values("key"))
+              | Q(details__report__in=anonymous.values("pk")))
+    if viewer.organisation_ids:
+        hidden &= ~Q(organisation_id__in=viewer.organisation_ids)
+    return hidden
 
 
 def source_visible_q(viewer: Viewer) -> Q:

@@ -24,7 +24,7 @@ from django.db.models import QuerySet
 
 from vrisac.core.errors import NotFound
 from vrisac.reports.models import Report
-from vrisac.sharing.policy import Viewer, viewer_for
+from vrisac.sharing.policy import Viewer, sees_source, viewer_for
 
 from . import selectors
 from .mapping import TAG_COLOUR
@@ -48,13 +48,6 @@ class ExportResult:
         return {"events": self.events, "attributes": self.attributes, "removed": self.removed}
 
 
-def _shows_source(viewer: Viewer, report: Report) -> bool:
-    """Anonymous sharing holds in the feed too (the rule of ``can_see_source``, for a
-    viewer that may have no user behind it)."""
-    return (not report.anonymous or viewer.is_coordinator
-            or report.organisation_id in viewer.organisation_ids)
-
-
 def feed_events(viewer: Viewer) -> Iterator[dict[str, Any]]:
     """The feed's events, full, batch by batch (memory stays flat)."""
     qs: QuerySet[Report] = selectors.feed_reports(viewer).order_by("pk")
@@ -65,7 +58,7 @@ def feed_events(viewer: Viewer) -> Iterator[dict[str, Any]]:
             return
         last = batch[-1].pk
         yield from selectors.events_json(None, batch,
-                                         show_source=lambda r: _shows_source(viewer, r))
+                                         show_source=lambda r: sees_source(viewer, r))
 
 
 def manifest_entry(event: dict[str, Any]) -> dict[str, Any]:
@@ -139,5 +132,5 @@ def serve(*, viewer: Viewer | Any, name: str) -> tuple[bytes | Iterator[bytes], 
     found = list(reports[:1])
     if not found:
         raise NotFound("Invalid event.")
-    event = selectors.events_json(None, found, show_source=lambda r: _shows_source(viewer, r))
+    event = selectors.events_json(None, found, show_source=lambda r: sees_source(viewer, r))
     return orjson.dumps(event[0]), "application/json"

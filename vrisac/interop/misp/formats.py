@@ -21,9 +21,10 @@ from vrisac.intel.models import Indicator
 from vrisac.intel.warninglists import current_matcher
 from vrisac.interop.stix.export import report_objects
 from vrisac.reports.models import Report
+from vrisac.sharing.policy import sees_source, viewer_for
 
 from . import selectors
-from .mapping import EXPORT_TYPES, attribute_json, event_date
+from .mapping import EXPORT_TYPES, attribute_json, event_date, source_json
 
 
 @dataclass
@@ -62,8 +63,10 @@ def as_json(results: Results) -> HttpResponse:
                 event["Event"]["Attribute"] = [a for a in event["Event"]["Attribute"]
                                                if int(a["id"]) in allowed]
         return json_answer({"response": events})
+    viewer = viewer_for(results.user)
     return json_answer({"response": {"Attribute": [
-        attribute_json(i, report=i.report, deleted=False, with_event=True)
+        attribute_json(i, report=i.report, deleted=False,
+                       event_source=source_json(i.report, sees_source(viewer, i.report)))
         for i in results.attributes]}})
 
 

@@ -234,8 +234,16 @@ class EventFacts:
     show_source: bool
 
 
+def source_json(report: Any, show_source: bool) -> dict[str, Any]:
+    """The organisation an event names (``Org``, ``Orgc``, ``org_id``, ``orgc_id``): the
+    sharing organisation, or the neutral one when the reader may not know the source
+    (``vrisac.sharing.policy.sees_source``)."""
+    return organisation_json(report.organisation) if show_source else ANONYMOUS_ORG
+
+
 def attribute_json(indicator: Any, *, report: Any, deleted: bool,
-                   with_event: bool = False) -> dict[str, Any]:
+                   event_source: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An attribute; with ``event_source`` (``source_json``) also its ``Event``."""
     value = indicator.value
     misp_type, category = EXPORT_TYPES.get(value.type, ("text", "Other"))
     data: dict[str, Any] = {
@@ -258,10 +266,9 @@ def attribute_json(indicator: Any, *, report: Any, deleted: bool,
         "last_seen": iso(indicator.last_seen),
         "Tag": [],
     }
-    if with_event:
+    if event_source is not None:
         data["Event"] = {"id": str(report.pk), "uuid": str(report.uuid), "info": report.title,
-                         "org_id": str(report.organisation_id),
-                         "orgc_id": str(report.organisation_id),
+                         "org_id": event_source["id"], "orgc_id": event_source["id"],
                          "distribution": str(DISTRIBUTION_OF_AUDIENCE[report.audience]),
                          "published": report.status != "draft"}
     return data
@@ -274,7 +281,7 @@ def event_date(report: Any) -> date:
 
 def event_json(report: Any, indicators: list[Any], facts: EventFacts) -> dict[str, Any]:
     """The event of ``report`` as MISP writes it (``{"Event": {...}}``)."""
-    org = organisation_json(report.organisation) if facts.show_source else ANONYMOUS_ORG
+    org = source_json(report, facts.show_source)
     deleted = report.status == "retracted"
     tags = [tlp_tag(report.tlp)] + [tag_json(t.name) for t in report.tags.all()]
     return {"Event": {

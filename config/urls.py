@@ -47,3 +47,8 @@ urlpatterns = [
     path("misp/", include("vrisac.interop.misp.urls")),
     path("django-admin/", admin.site.urls),
 ]
+
+# A machine face (REST API, TAXII, MISP) answers 404 and 500 in its own format.
+handler400 = "vrisac.core.views.bad_request"
+handler404 = "vrisac.core.views.not_found"
+handler500 = "vrisac.core.views.server_error"

@@ -20,11 +20,13 @@ from vrisac.core.paging import COUNT_CAP, capped_count
 MAX_OFFSET = 1_000_000
 
 
+#: The most rows one page holds.
+MAX_LIMIT = 1000
+
+
 class Paging(LimitOffsetPagination):
     class Input(Schema):
-        limit: int = Field(settings.PAGINATION_PER_PAGE, ge=1,
-                           le=int(settings.PAGINATION_MAX_LIMIT)
-                           if float("inf") != settings.PAGINATION_MAX_LIMIT else None)
+        limit: int = Field(settings.PAGINATION_PER_PAGE, ge=1, le=MAX_LIMIT)
         offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 

@@ -3,6 +3,27 @@ them into its own answer."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+#: How a machine face (the REST API, TAXII, MISP) answers an error, by its path prefix:
+#: ``answer(request, status, message) -> HttpResponse``. The project's 404 and 500 handlers
+#: use it, so no path of such a face ever answers an HTML page.
+ErrorAnswer = Callable[[Any, int, str], Any]
+_ERROR_ANSWERS: dict[str, ErrorAnswer] = {}
+
+
+def register_error_answer(prefix: str, answer: ErrorAnswer) -> None:
+    """Called by a machine face's app when it is ready."""
+    _ERROR_ANSWERS[prefix] = answer
+
+
+def error_answer_for(path: str) -> ErrorAnswer | None:
+    for prefix, answer in _ERROR_ANSWERS.items():
+        if path.startswith(prefix):
+            return answer
+    return None
+
 
 class DomainError(Exception):
     """A rule of the platform refused the request. The message is safe to show to the user."""

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_date
+from django.views.defaults import bad_request as django_bad_request
+from django.views.defaults import page_not_found
+from django.views.defaults import server_error as django_server_error
 
 from vrisac.accounts.models import User
 from vrisac.notifications.selectors import notification_list
@@ -12,6 +16,7 @@ from vrisac.reports.models import Report
 from vrisac.reports.selectors import report_list
 from vrisac.sharing.policy import viewer_for
 
+from .errors import error_answer_for
 from .paging import page_of
 from .selectors import audit_actions, audit_list
 from .types import AuthenticatedRequest
@@ -75,6 +80,32 @@ def audit(request: AuthenticatedRequest) -> HttpResponse:
         "organisations": Organisation.objects.all(),
         "filters": params,
     })
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """400: a machine face answers in its own format, a page with the 400 page."""
+    answer = error_answer_for(request.path)
+    if answer is not None:
+        return answer(request, 400, str(exception or "Bad request."))
+    return django_bad_request(request, exception or BadRequest())
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404: a machine face answers in its own format, a page with the 404 page."""
+    answer = error_answer_for(request.path)
+    if answer is not None:
+        return answer(request, 404, "Not found.")
+    return page_not_found(request, exception or Http404())
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500: a machine face answers in its own format (never an HTML page), a page with the
+    500 page (which needs nothing from the database or the templates' context)."""
+    answer = error_answer_for(request.path)
+    if answer is not None:
+        return answer(request, 500, "The server could not answer this request; the error "
+                                    "was logged.")
+    return django_server_error(request)
 
 
 def favicon(request: HttpRequest) -> HttpResponse:

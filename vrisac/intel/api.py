@@ -14,6 +14,7 @@ from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
 from vrisac.api.answers import Answer
 from vrisac.api.auth import require_scope
+from vrisac.api.fields import Id
 from vrisac.core.errors import DomainError, NotAllowed
 from vrisac.reports.selectors import report_get
 from vrisac.sharing.policy import viewer_for
@@ -134,15 +135,15 @@ class IndicatorPage(Answer):
 class IndicatorFilters(Schema):
     value: str | None = Field(None, max_length=4096)
     type: TypeLiteral | None = None
-    report_id: int | None = None
-    feed_id: int | None = None
+    report_id: Id | None = None
+    feed_id: Id | None = None
     for_detection: bool | None = None
     limit: int = Field(50, ge=1, le=500)
     offset: int = Field(0, ge=0, le=1_000_000)
 
 
 class AddIn(Schema):
-    report_id: int
+    report_id: Id
     indicators: list[IndicatorIn] = Field(max_length=10_000)
 
 

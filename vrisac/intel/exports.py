@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
 
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from vrisac.core.errors import DomainError
+from vrisac.core.limits import moment_or_none
 from vrisac.sharing.tlp import TLP
 
 from .normalise import TYPES
@@ -90,17 +88,9 @@ def parse_filters(*, types: list[str] | None = None, since: str | None = None,
     bad = sorted(set(labels) - set(TLP.values))
     if bad:
         raise DomainError(_("Unknown TLP label(s): %(t)s") % {"t": ", ".join(bad)}, field="tlp")
-    moment: datetime | None = None
-    if since:
-        moment = parse_datetime(since)
-        if moment is None:
-            day = parse_date(since)
-            if day is None:
-                raise DomainError(_("since is a date (2025-01-31) or a date and time."),
-                                  field="since")
-            moment = datetime(day.year, day.month, day.day)
-        if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment)
+    moment = moment_or_none(since)
+    if since and moment is None:
+        raise DomainError(_("since is a date (2025-01-31) or a date and time."), field="since")
     return ExportFilters(types=chosen, since=moment, tlp=labels,
                          for_detection=_flag(for_detection, "for_detection"),
                          without_warninglisted=bool(_flag(without_warninglisted,

@@ -321,16 +321,18 @@ def hidden_audit_rows_q(viewer: Viewer) -> Q | None:
     if viewer.is_coordinator:
         return None
     from django.db.models import CharField
+    from django.db.models.fields.json import KT
     from django.db.models.functions import Cast
+    from django.db.models.lookups import In
 
     from vrisac.reports.models import Report
 
-    anonymous = Report.objects.filter(anonymous=True)
+    # Ids as text: the audit row keeps its object's id as text, and ``details`` is JSON.
+    anonymous = (Report.objects.filter(anonymous=True)
+                 .annotate(key=Cast("pk", CharField())).values("key"))
     hidden = (Q(details__anonymous=True)
-              | Q(object_type="reports.report",
-                  object_id__in=anonymous.annotate(key=Cast("pk", CharField()))
-                  .values("key"))
-              | Q(details__report__in=anonymous.values("pk")))
+              | Q(object_type="reports.report", object_id__in=anonymous)
+              | Q(In(KT("details__report"), anonymous)))
     if viewer.organisation_ids:
         hidden &= ~Q(organisation_id__in=viewer.organisation_ids)
     return hidden

@@ -14,3 +14,10 @@ class MispConfig(AppConfig):
         from .feedimport import misp_feed_import
 
         register_format("misp", misp_feed_import)
+        # Every path under /misp/ answers MISP's JSON error, never an HTML page.
+        from vrisac.core.errors import register_error_answer
+
+        from .views import misp_error
+
+        register_error_answer("/misp/", lambda request, status, message:
+                              misp_error(request, message, status))

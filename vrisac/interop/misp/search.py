@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 import uuid as uuid_module
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
 
+from vrisac.core.limits import bounded_id, from_epoch, shifted
 from vrisac.intel.models import Indicator
 from vrisac.intel.normalise import InvalidValue, normalise, normalise_any
 from vrisac.intel.warninglists import current_matcher
@@ -81,6 +82,8 @@ def _list(raw: Any, name: str) -> list[Any]:
     for item in items:
         if not isinstance(item, (str, int)) or isinstance(item, bool):
             raise MispInputError(f"{name}: values are strings or numbers.", field=name)
+        if isinstance(item, str) and "\x00" in item:
+            raise MispInputError(f"{name}: a value holds a NUL character.", field=name)
     return [str(i) for i in items]
 
 
@@ -118,17 +121,28 @@ def moment(raw: Any, name: str, *, now: datetime, end_of_day: bool = False) -> d
     text = str(raw).strip()
     match = _LAST.match(text)
     if match:
-        return now - timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+        back = shifted(now, **{_UNITS[match.group(2)]: -int(match.group(1))})
+        if back is None:
+            raise MispInputError(f"{name}: {text} reaches back before the year 1.", field=name)
+        return back
     try:
-        return datetime.fromtimestamp(float(text), tz=UTC)
-    except (ValueError, OverflowError, OSError):
-        pass
+        seconds: float | None = float(text)
+    except ValueError:
+        seconds = None
+    if seconds is not None:
+        found = from_epoch(seconds)
+        if found is None:
+            raise MispInputError(f"{name}: {text[:30]!r} is not a time between the years 1 "
+                                 "and 9999.", field=name)
+        return found
     try:
         day = datetime.strptime(text[:10], "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError:
         raise MispInputError(f"{name}: a timestamp, a date (YYYY-MM-DD) or a span such as "
                              f"7d, not {text[:30]!r}.", field=name) from None
-    return day + timedelta(days=1) - timedelta(microseconds=1) if end_of_day else day
+    if not end_of_day:
+        return day
+    return shifted(day, days=1, microseconds=-1) or datetime.max.replace(tzinfo=UTC)
 
 
 def _range(raw: Any, name: str, now: datetime) -> tuple[datetime | None, datetime | None]:
@@ -200,7 +214,11 @@ def parse(body: dict[str, Any], *, controller: str) -> Filters:
     _tags(body.get("tags"), filters)
     for ref in _list(body.get("eventid"), "eventid"):
         if ref.isdigit():
-            filters.event_ids.append(int(ref))
+            number = bounded_id(ref)
+            if number is None:
+                raise MispInputError(f"eventid: {ref[:30]} is not an event id.",
+                                     field="eventid")
+            filters.event_ids.append(number)
         else:
             filters.event_uuids.append(_uuid(ref, "eventid"))
     filters.uuids = [_uuid(ref, "uuid") for ref in _list(body.get("uuid"), "uuid")]

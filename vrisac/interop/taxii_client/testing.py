@@ -5,6 +5,7 @@ the machine's pip defaults, run with its memory back end and one user on a loopb
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
@@ -33,22 +34,30 @@ class PeerUnavailable(Exception):
 
 
 def medallion_command() -> Path:
-    """The ``medallion`` script, installing it first if need be."""
+    """The ``medallion`` script, installing it first if need be. Test processes running at
+    once take turns (a lock file), and only a finished installation counts (its stamp)."""
     script = PEER_DIR / "bin" / "medallion"
-    if script.exists():
+    stamp = PEER_DIR / f"installed-{MEDALLION_VERSION}"
+    if stamp.exists():
         return script
     PEER_DIR.parent.mkdir(parents=True, exist_ok=True)
-    steps = [[sys.executable, "-m", "venv", "--clear", str(PEER_DIR)],
-             [str(PEER_DIR / "bin" / "python"), "-m", "pip", "install", "--quiet",
-              f"medallion=={MEDALLION_VERSION}"]]
-    for step in steps:
-        done = subprocess.run(step, capture_output=True, text=True, timeout=600,  # noqa: S603
-                              check=False)
-        if done.returncode != 0:
-            raise PeerUnavailable(f"{' '.join(step[-2:])} failed: "
-                                  f"{(done.stderr or done.stdout).strip()[-500:]}")
-    if not script.exists():
-        raise PeerUnavailable(f"medallion {MEDALLION_VERSION} installed no medallion script")
+    with open(PEER_DIR.parent / "medallion.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if stamp.exists():
+            return script
+        steps = [[sys.executable, "-m", "venv", "--clear", str(PEER_DIR)],
+                 [str(PEER_DIR / "bin" / "python"), "-m", "pip", "install", "--quiet",
+                  f"medallion=={MEDALLION_VERSION}"]]
+        for step in steps:
+            done = subprocess.run(step, capture_output=True, text=True,  # noqa: S603
+                                  timeout=600, check=False)
+            if done.returncode != 0:
+                raise PeerUnavailable(f"{' '.join(step[-2:])} failed: "
+                                      f"{(done.stderr or done.stdout).strip()[-500:]}")
+        if not script.exists():
+            raise PeerUnavailable(f"medallion {MEDALLION_VERSION} installed no medallion "
+                                  "script")
+        stamp.touch()
     return script
 
 

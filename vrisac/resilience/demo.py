@@ -1,6 +1,7 @@
-"""Demo resilience data: three quarters of self-assessments by five organisations (enough
-for the benchmark), improvement actions, advice with adoption, a tracked significant
-incident with its picture, a question to all participants and a meeting with minutes."""
+"""Demo resilience data: three quarters of self-assessments by six organisations (the
+sharing policy's minimum group, so the benchmark shows), improvement actions, advice with
+adoption, a tracked significant incident with its picture, a question to all participants
+and a meeting with minutes."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ PROFILES = {
     "vnog": [2, 2, 1, 1, 2, 1, 2, 2, 2, 1],
     "rotterdam": [4, 3, 3, 2, 3, 3, 4, 3, 3, 4],
     "coordinator": [3, 4, 3, 2, 3, 2, 3, 3, 3, 3],
+    "twente": [2, 2, 3, 2, 1, 2, 2, 3, 2, 2],
 }
 KEYS = "abcdefghij"
 
@@ -79,7 +81,7 @@ def advice(ctx: DemoContext) -> None:
         measure_keys=["j", "i"])
     for who, state in (("utrecht", "adopted"), ("haaglanden", "adopted"),
                        ("vnog", "planned"), ("rotterdam", "adopted"),
-                       ("coordinator", "adopted")):
+                       ("coordinator", "adopted"), ("twente", "not_adopted")):
         if not item.adoptions.filter(organisation_id=services.assessing_organisation(
                 ctx.people[who]).pk).exists():
             services.adoption_record(advice=item, acting_user=ctx.people[who], state=state)

@@ -1,7 +1,7 @@
 """Demo resilience data: three quarters of self-assessments by six organisations (the
-sharing policy's minimum group, so the benchmark shows), improvement actions, advice with
-adoption, a tracked significant incident with its picture, a question to all participants
-and a meeting with minutes."""
+sharing policy's minimum group, so the benchmark shows) with a correction waiting for a
+coordinator, improvement actions, advice with adoption, a tracked significant incident
+with its picture, a question to all participants and a meeting with minutes."""
 
 from __future__ import annotations
 
@@ -55,6 +55,15 @@ def assessments(ctx: DemoContext) -> None:
             services.assessment_save(assessment=record, acting_user=user, scores=scores,
                                      submit=True)
             made += 1
+    # A correction waiting for a coordinator: submitted scores are frozen for the quarter.
+    haaglanden = ctx.people["haaglanden"]
+    latest = services.assessment_get_or_start(acting_user=haaglanden, period=quarters[-1])
+    if not latest.corrections.exists():
+        score = latest.scores.get(measure__key="d")
+        services.correction_request(
+            assessment=latest, acting_user=haaglanden,
+            scores={"d": (min(5, score.level + 1), score.evidence)},
+            reason="Het leveranciersbeleid is na de indiening door het DB vastgesteld.")
     vnog = ctx.people["vnog"]
     record = services.assessment_get_or_start(acting_user=vnog, period=quarters[-1])
     if not ImprovementAction.objects.filter(assessment=record).exists():

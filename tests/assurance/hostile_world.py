@@ -165,6 +165,7 @@ ARGUMENTS: dict[str, dict[str, Callable[[], Any]]] = {
     "resilience:action_create": {"period": _period},
     "resilience:action_update": {"pk": _first("resilience.improvementaction")},
     "resilience:benchmark_chart": {"period": _period},
+    "resilience:correction_decide": {"pk": _first("resilience.assessmentcorrection")},
     "resilience:strategic_chart": {"period": _period, "name": lambda: "scores"},
     "resilience:strategic_pdf": {"period": _period},
     "resilience:nis2_start": {"report_id": _first("reports.report", kind="incident")},

@@ -62,6 +62,9 @@ COMMON_WORD = "kwxalgemeen"
 ZONE = "kwxzone.example.org"
 SHARED_VALUES = 3
 VULNERABILITIES = 3
+#: The minimum group for any figure across organisations (docs/resilience.md, "Minimum
+#: group": more organisations than five). Written here from the docs, not from the policy.
+MIN_GROUP_SIZE = 6
 
 
 @dataclass(frozen=True)
@@ -495,9 +498,16 @@ class Oracle:
             if self.warning(person, n):
                 out.add(("warning", n))
         for n, slug in enumerate(INVENTORY_ORGS):
-            if self.item(person, slug) or self.product_names(person):
+            if self.item(person, slug) or (self.product_names(person)
+                                           and self.product_group(n) >= MIN_GROUP_SIZE):
                 out.add(("item", n))
         return out
+
+    def product_group(self, n: int) -> int:
+        """How many organisations run a product of the name of item ``n`` (``make_inventory``
+        names each organisation's product by its own marker). Under the minimum group a
+        product name never appears beside an aggregate."""
+        return sum(marker("i", m) == marker("i", n) for m in range(len(INVENTORY_ORGS)))
 
     def items(self, person: Person | None) -> set[Ref]:
         """The inventory rows (one item per organisation) this person may read."""

@@ -101,7 +101,9 @@ def statistics(request: HttpRequest) -> dict[str, Any]:
 
 @router.get("/overview", response=list[dict[str, Any]])
 def overview(request: HttpRequest) -> list[dict[str, Any]]:
-    """Coordinators: per vulnerability, how many organisations have an open warning."""
+    """Coordinators: per vulnerability, how many organisations have an open warning
+    (``regions`` is null below the policy's minimum group: fewer than six) and the products
+    that at least that many organisations have an open warning on."""
     require_scope(request, "warnings:read")
     rows = selectors.vulnerability_overview(user=request.user)
     return [{"cve": r["cve_id"], "regions": r["regions"], "priority": r["priority"],

@@ -9,7 +9,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, Min, Q, QuerySet
+from django.db.models import Case, Count, F, Min, Q, QuerySet, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
@@ -17,7 +17,12 @@ from vrisac.advisories.models import Advisory, AffectedProduct, Vulnerability
 from vrisac.advisories.selectors import advisory_visible, vulnerability_visible
 from vrisac.assets.models import InventoryItem
 from vrisac.core.errors import NotFound
-from vrisac.sharing.policy import sees_cross_organisation_aggregates, viewer_for
+from vrisac.sharing.policy import (
+    MIN_GROUP_SIZE,
+    group_count,
+    sees_cross_organisation_aggregates,
+    viewer_for,
+)
 
 from .matching import AFFECTED, ITEM_FIELDS, NOT_AFFECTED, STATEMENT_FIELDS, Item, evaluate
 from .models import PRIORITY_ORDER, Priority, Warning
@@ -106,44 +111,60 @@ def _open() -> QuerySet[Warning]:
                                   status__in=[Warning.Status.NEW, Warning.Status.ACKNOWLEDGED])
 
 
-def affected_region_count(*, vulnerability_id: int) -> int:
-    return int(_open().filter(vulnerability_id=vulnerability_id)
-               .values("organisation_id").distinct().count())
+def affected_region_count(*, vulnerability_id: int) -> int | None:
+    """How many organisations have an open warning for the vulnerability, as the policy lets
+    it be shown: None below the minimum group ("fewer than six")."""
+    return group_count(int(_open().filter(vulnerability_id=vulnerability_id)
+                           .values("organisation_id").distinct().count()))
 
 
 def vulnerability_overview(*, user: Any, limit: int = 100) -> list[dict[str, Any]]:
     """Per vulnerability: how many regions have an open warning, the highest priority and
-    which products (by normalised name). Coordinators and the owner observer only."""
+    which products (by normalised name). Coordinators and the owner observer only.
+
+    Counts follow the policy's minimum group: below it the count is None ("fewer than
+    six"), and the order does not tell such rows apart by their size. A product is named
+    only when at least the minimum group of organisations has an open warning on it, so a
+    product name never stands beside a small group."""
     if not sees_cross_organisation_aggregates(user):
         raise NotFound(_("Not found."))
     rows: list[dict[str, Any]] = [dict(r) for r in
         _open().values("vulnerability_id", cve_id=F("vulnerability__cve_id"),
                        title=F("vulnerability__title"), kev=F("vulnerability__kev_added"))
-        .annotate(regions=Count("organisation_id", distinct=True),
+        .annotate(hit=Count("organisation_id", distinct=True),
                   top=Min("priority_rank"))
-        .order_by("top", "-regions", "cve_id")[:limit]
+        .annotate(shown=Case(When(hit__gte=MIN_GROUP_SIZE, then=F("hit")), default=Value(0)))
+        .order_by("top", "-shown", "cve_id")[:limit]
     ]
     ids = [r["vulnerability_id"] for r in rows]
     products: dict[int, set[str]] = {}
-    for vid, vendor, product in _open().filter(vulnerability_id__in=ids).values_list(
-        "vulnerability_id", "item__vendor", "item__product"
-    ).distinct():
+    for vid, vendor, product in (
+        _open().filter(vulnerability_id__in=ids)
+        .values("vulnerability_id", "item__name_key")
+        .annotate(organisations=Count("organisation_id", distinct=True),
+                  vendor=Min("item__vendor"), product=Min("item__product"))
+        .filter(organisations__gte=MIN_GROUP_SIZE)
+        .values_list("vulnerability_id", "vendor", "product")
+    ):
         products.setdefault(vid, set()).add(f"{vendor} {product}")
     for row in rows:
         row["priority"] = str(PRIORITY_ORDER[row["top"]])
+        row["regions"] = group_count(row.pop("hit"))
+        del row["shown"]
         row["products"] = sorted(products.get(row["vulnerability_id"], ()))[:5]
     return rows
 
 
-def common_products(*, user: Any, minimum: int = 2, limit: int = 200) -> list[dict[str, Any]]:
-    """Products that several organisations run: a name and a count, no other field."""
+def common_products(*, user: Any, limit: int = 200) -> list[dict[str, Any]]:
+    """Products that at least the policy's minimum group of organisations runs: a name and a
+    count, no other field. A product of fewer organisations is left out."""
     if not sees_cross_organisation_aggregates(user):
         raise NotFound(_("Not found."))
     rows = list(
         InventoryItem.objects.values("name_key")
         .annotate(organisations=Count("organisation_id", distinct=True),
                   vendor=Min("vendor"), product=Min("product"))
-        .filter(organisations__gte=minimum)
+        .filter(organisations__gte=MIN_GROUP_SIZE)
         .order_by("-organisations", "name_key")[:limit]
     )
     return [{"vendor": r["vendor"], "product": r["product"],
@@ -159,7 +180,8 @@ def warning_statistics() -> dict[str, Any]:
           "by_status": {"new": int, "acknowledged": int, "mitigated": int,
                         "not_affected": int},
           "open_kritiek": int,             # open (new/acknowledged) kritiek warnings, all regions
-          "open_kritiek_regions": int,     # how many organisations have one (a count)
+          "open_kritiek_regions": int | None,
+              # how many organisations have one; None below the minimum group
           "median_seconds_to_acknowledge": float | None,
               # from created_at to the first state change away from "new"
           "monthly": [{"month": "2026-01", "created": int, "acknowledged": int,
@@ -194,7 +216,8 @@ def warning_statistics() -> dict[str, Any]:
         "by_priority": by_priority,
         "by_status": by_status,
         "open_kritiek": open_kritiek.count(),
-        "open_kritiek_regions": open_kritiek.values("organisation_id").distinct().count(),
+        "open_kritiek_regions": group_count(
+            open_kritiek.values("organisation_id").distinct().count()),
         "median_seconds_to_acknowledge": statistics.median(durations) if durations else None,
         "monthly": monthly,
     }

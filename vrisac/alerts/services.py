@@ -28,7 +28,7 @@ from vrisac.advisories.models import Advisory, AffectedProduct, Vulnerability
 from vrisac.assets.models import InventoryItem
 from vrisac.core.audit import audit_record
 from vrisac.core.errors import DomainError, NotAllowed, NotFound
-from vrisac.sharing.policy import can_view_organisation_data, viewer_for
+from vrisac.sharing.policy import MIN_GROUP_SIZE, can_view_organisation_data, viewer_for
 from vrisac.sharing.tlp import rank as tlp_rank
 
 from .matching import AFFECTED, ITEM_FIELDS, STATEMENT_FIELDS, Item, PairResult, evaluate
@@ -521,7 +521,8 @@ def preference_set(*, user: Any, mode: str) -> WarningPreference:
 def isac_warning_report(*, vulnerability: Vulnerability, acting_user: Any, tlp: str,
                         extra: str = "", publish: bool = True) -> Any:
     """A coordinator turns a vulnerability into an ISAC warning report for all participants:
-    what it is, how many regions it hits (a count, no names), what to do."""
+    what it is, how many regions it hits (a count, no names; "fewer than six" below the
+    policy's minimum group), what to do."""
     from vrisac.reports.services import report_create
 
     from .selectors import affected_region_count
@@ -540,8 +541,9 @@ def isac_warning_report(*, vulnerability: Vulnerability, acting_user: Any, tlp: 
         "",
         vulnerability.description[:4000],
         "",
-        _("Regions running an affected product, by the inventories in VR-ISAC: %(n)d.")
-        % {"n": regions},
+        _("Regions running an affected product, by the inventories in VR-ISAC: %(n)s.")
+        % {"n": regions if regions is not None
+           else _("fewer than %(n)d") % {"n": MIN_GROUP_SIZE}},
     ]
     if vulnerability.kev_added:
         lines.append(_("Actively exploited (CISA KEV since %(d)s).") % {
@@ -568,7 +570,10 @@ def isac_warning_report(*, vulnerability: Vulnerability, acting_user: Any, tlp: 
         author=acting_user, kind="warning",
         title=(f"{vulnerability.cve_id}: {vulnerability.title}" if vulnerability.title
                else _("Warning: %(id)s") % {"id": vulnerability.cve_id})[:200],
-        summary=_("%(n)d regions run an affected product.") % {"n": regions},
+        summary=(_("%(n)d regions run an affected product.") % {"n": regions}
+                 if regions is not None  # the policy's minimum group
+                 else _("Fewer than %(n)d regions run an affected product.")
+                 % {"n": MIN_GROUP_SIZE}),
         body="\n".join(lines), tlp=tlp, audience="participants",
         tags=[vulnerability.cve_id.lower()], publish=publish,
     )

@@ -30,6 +30,8 @@ PEOPLE = [
      "noord-en-oost-gelderland", "participant"),
     ("rotterdam", "thomas.deboer@rotterdam.vrisac.example", "Thomas de Boer",
      "rotterdam-rijnmond", "participant"),
+    ("twente", "anouk.hendriks@twente.vrisac.example", "Anouk Hendriks", "twente",
+     "participant"),
     ("ncsc", "lotte.smit@ncsc.vrisac.example", "Lotte Smit", "ncsc", "partner"),
     ("observer", "hans.mulder@veiligheidsberaad.vrisac.example", "Hans Mulder",
      "veiligheidsberaad", "observer"),

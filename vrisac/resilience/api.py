@@ -16,6 +16,7 @@ from ninja.responses import Status
 from vrisac.api.auth import require_scope
 from vrisac.core.errors import DomainError, NotFound
 from vrisac.reports.selectors import report_get
+from vrisac.sharing.policy import MIN_GROUP_SIZE
 
 from . import nis2, selectors, services, strategic
 from .periods import Period
@@ -151,7 +152,8 @@ def list_measures(request: HttpRequest) -> list[Any]:
 
 class DistributionOut(Schema):
     n: int = Field(description="how many organisations answered")
-    median: float | None = Field(description="null below five answers")
+    median: float | None = Field(
+        description=f"null below the minimum group ({MIN_GROUP_SIZE} answers)")
     q1: float | None
     q3: float | None
 
@@ -184,7 +186,8 @@ def _distribution(d: Any) -> dict[str, Any]:
 @router.get("/resilience/benchmark", response=BenchmarkOut)
 def get_benchmark(request: HttpRequest, period: str | None = None) -> dict[str, Any]:
     """Your organisation's scores beside the distribution of all regions (median and
-    quartiles, from five organisations on)."""
+    quartiles, from the minimum group of the sharing policy on); the scores as submitted,
+    or as a coordinator accepted their correction."""
     require_scope(request, "resilience:read")
     organisation = selectors.own_organisation(request.user)
     if organisation is None:

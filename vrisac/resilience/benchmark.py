@@ -1,9 +1,13 @@
-"""The anonymous benchmark's arithmetic and its one rule.
+"""The anonymous benchmark's arithmetic under the sharing policy's minimum group.
 
-A distribution is shown only when at least ``MIN_GROUP`` organisations answered; it consists
-of the median and the two quartiles, never a minimum, a maximum or a count per level, so no
-figure describes fewer than three organisations. Quartiles are interpolated between the
-ordered answers (the "inclusive" method of :func:`statistics.quantiles`).
+A distribution is shown only when the policy allows an aggregate of that many organisations
+(``vrisac.sharing.policy.MIN_GROUP_SIZE``, more than five); it consists of the median and the
+two quartiles, never a minimum, a maximum or a count per level. Quartiles are interpolated
+between the ordered answers (the "inclusive" method of :func:`statistics.quantiles`).
+
+The rule is necessary, not sufficient: whoever can change one of the answers and look again
+learns the others' (docs/resilience.md). That is why submitted scores are frozen and a
+correction counts only once a coordinator accepts it (``services.correction_decide``).
 """
 
 from __future__ import annotations
@@ -12,14 +16,13 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-#: Fewer organisations than this and nothing of the distribution is shown.
-MIN_GROUP = 5
+from vrisac.sharing.policy import aggregate_allowed
 
 
 @dataclass(frozen=True)
 class Distribution:
-    """What may be shown of the answers of a group: its size and, from ``MIN_GROUP`` on, the
-    median and the quartiles."""
+    """What may be shown of the answers of a group: its size and, from the minimum group on,
+    the median and the quartiles."""
 
     n: int
     median: float | None = None
@@ -34,7 +37,7 @@ class Distribution:
 def distribution(values: Iterable[float]) -> Distribution:
     ordered = sorted(float(v) for v in values)
     n = len(ordered)
-    if n < MIN_GROUP:
+    if not aggregate_allowed(n):
         return Distribution(n=n)
     q1, median, q3 = statistics.quantiles(ordered, n=4, method="inclusive")
     return Distribution(n=n, median=round(median, 2), q1=round(q1, 2), q3=round(q3, 2))
@@ -42,7 +45,7 @@ def distribution(values: Iterable[float]) -> Distribution:
 
 @dataclass(frozen=True)
 class Share:
-    """The share of a group that said yes, from ``MIN_GROUP`` answers on."""
+    """The share of a group that said yes, from the minimum group on."""
 
     n: int
     share: float | None = None
@@ -53,6 +56,6 @@ class Share:
 
 
 def share(yes: int, answered: int) -> Share:
-    if answered < MIN_GROUP:
+    if not aggregate_allowed(answered):
         return Share(n=answered)
     return Share(n=answered, share=round(yes / answered, 3))

@@ -18,6 +18,8 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from vrisac.sharing.policy import MIN_GROUP_SIZE
+
 from .benchmark import Distribution
 
 # Matplotlib keeps a font cache; keep it in the platform's data folder, not in $HOME.
@@ -72,8 +74,8 @@ def _empty(ax: Any, text: str) -> None:
 
 def benchmark_chart(rows: Sequence[Any], *, own_label: str | None) -> Figure:
     """Per measure: the interquartile range as a bar, the median as a line and the
-    organisation's own score as a dot. A measure with fewer than five answers shows no
-    distribution."""
+    organisation's own score as a dot. A measure with fewer answers than the policy's minimum
+    group shows no distribution."""
     fig = Figure(figsize=(7.2, 4.2))
     ax = fig.subplots()
     keys = [row.measure.key for row in rows][::-1]
@@ -89,8 +91,8 @@ def benchmark_chart(rows: Sequence[Any], *, own_label: str | None) -> Figure:
             ax.plot([dist.median, dist.median], [pos - 0.3, pos + 0.3], color=NAVY,
                     linewidth=2.2)
         else:
-            ax.text(5.05, pos, _("fewer than 5"), va="center", ha="right", fontsize=7,
-                    color="#5a6472")
+            ax.text(5.05, pos, _("fewer than %(n)d") % {"n": MIN_GROUP_SIZE}, va="center",
+                    ha="right", fontsize=7, color="#5a6472")
         if row.own is not None:
             ax.plot(row.own, pos, "o", color=ORANGE, markersize=7, zorder=3)
     ax.set_yticks(positions, [k.upper() for k in keys])
@@ -117,8 +119,8 @@ def benchmark_chart(rows: Sequence[Any], *, own_label: str | None) -> Figure:
 
 def trend_chart(periods: Sequence[str], series: dict[str, list[Distribution]],
                 *, title: str) -> Figure:
-    """The median per measure over the quarters; a quarter with fewer than five answers is
-    a gap in the line."""
+    """The median per measure over the quarters; a quarter with fewer answers than the
+    minimum group is a gap in the line."""
     fig = Figure(figsize=(7.2, 3.8))
     ax = fig.subplots()
     any_point = False
@@ -130,7 +132,8 @@ def trend_chart(periods: Sequence[str], series: dict[str, list[Distribution]],
                 marker="o", markersize=3.5, linewidth=1.4, color=PALETTE[i % len(PALETTE)],
                 label=key.upper())
     if not any_point:
-        _empty(ax, _("Not enough answers yet: a median is shown from five organisations on."))
+        _empty(ax, _("Not enough answers yet: a median is shown from %(n)d organisations on.")
+               % {"n": MIN_GROUP_SIZE})
     else:
         ax.set_ylim(0, 5.2)
         ax.set_ylabel(_("median maturity"))
@@ -184,13 +187,15 @@ def stacked_bars(categories: Sequence[str], series: dict[str, list[int]], *,
 
 
 def share_bars(labels: Sequence[str], shares: Sequence[float | None], *, title: str) -> Figure:
-    """Shares (0-1) as horizontal bars; a missing share (fewer than five) is left out."""
+    """Shares (0-1) as horizontal bars; a missing share (a group under the minimum) is left
+    out."""
     fig = Figure(figsize=(7.2, 0.9 + 0.32 * max(len(labels), 1)))
     ax = fig.subplots()
     positions = list(range(len(labels)))[::-1]
     for pos, value in zip(positions, shares, strict=True):
         if value is None:
-            ax.text(0.01, pos, _("fewer than 5 answers"), va="center", fontsize=7,
+            ax.text(0.01, pos, _("fewer than %(n)d answers") % {"n": MIN_GROUP_SIZE}, va="center",
+                    fontsize=7,
                     color="#5a6472")
         else:
             ax.barh(pos, value * 100, color=BLUE, height=0.6)

@@ -1,6 +1,7 @@
-"""Demo resilience data: three quarters of self-assessments by five organisations (enough
-for the benchmark), improvement actions, advice with adoption, a tracked significant
-incident with its picture, a question to all participants and a meeting with minutes."""
+"""Demo resilience data: three quarters of self-assessments by six organisations (the
+sharing policy's minimum group, so the benchmark shows) with a correction waiting for a
+coordinator, improvement actions, advice with adoption, a tracked significant incident
+with its picture, a question to all participants and a meeting with minutes."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ PROFILES = {
     "vnog": [2, 2, 1, 1, 2, 1, 2, 2, 2, 1],
     "rotterdam": [4, 3, 3, 2, 3, 3, 4, 3, 3, 4],
     "coordinator": [3, 4, 3, 2, 3, 2, 3, 3, 3, 3],
+    "twente": [2, 2, 3, 2, 1, 2, 2, 3, 2, 2],
 }
 KEYS = "abcdefghij"
 
@@ -53,6 +55,15 @@ def assessments(ctx: DemoContext) -> None:
             services.assessment_save(assessment=record, acting_user=user, scores=scores,
                                      submit=True)
             made += 1
+    # A correction waiting for a coordinator: submitted scores are frozen for the quarter.
+    haaglanden = ctx.people["haaglanden"]
+    latest = services.assessment_get_or_start(acting_user=haaglanden, period=quarters[-1])
+    if not latest.corrections.exists():
+        score = latest.scores.get(measure__key="d")
+        services.correction_request(
+            assessment=latest, acting_user=haaglanden,
+            scores={"d": (min(5, score.level + 1), score.evidence)},
+            reason="Het leveranciersbeleid is na de indiening door het DB vastgesteld.")
     vnog = ctx.people["vnog"]
     record = services.assessment_get_or_start(acting_user=vnog, period=quarters[-1])
     if not ImprovementAction.objects.filter(assessment=record).exists():
@@ -79,7 +90,7 @@ def advice(ctx: DemoContext) -> None:
         measure_keys=["j", "i"])
     for who, state in (("utrecht", "adopted"), ("haaglanden", "adopted"),
                        ("vnog", "planned"), ("rotterdam", "adopted"),
-                       ("coordinator", "adopted")):
+                       ("coordinator", "adopted"), ("twente", "not_adopted")):
         if not item.adoptions.filter(organisation_id=services.assessing_organisation(
                 ctx.people[who]).pk).exists():
             services.adoption_record(advice=item, acting_user=ctx.people[who], state=state)

@@ -70,6 +70,12 @@ class AssessmentForm(forms.Form):
                 label=_("Evidence"), required=False, max_length=5000,
                 widget=forms.Textarea(attrs={"rows": 2}))
 
+        self.fields["reason"] = forms.CharField(
+            label=_("Reason for the correction"), required=False, max_length=1000,
+            widget=forms.Textarea(attrs={"rows": 2}),
+            help_text=_("Only for a correction of submitted scores: an ISAC coordinator "
+                        "reads it with the size of each change, never your scores."))
+
     def rows(self) -> list[tuple[Any, Any, Any]]:
         return [(m, self[f"level_{m.key}"], self[f"evidence_{m.key}"]) for m in self.measures]
 
@@ -80,6 +86,13 @@ class AssessmentForm(forms.Form):
                     data[f"evidence_{m.key}"])
             for m in self.measures
         }
+
+
+class CorrectionDecisionForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), choices=[
+        ("accept", _("Accept")), ("refuse", _("Refuse"))])
+    note = forms.CharField(label=_("Note"), required=False, max_length=500,
+                           help_text=_("Required when you refuse: the organisation reads it."))
 
 
 class ActionForm(forms.Form):

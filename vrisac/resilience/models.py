@@ -111,6 +111,40 @@ class Score(models.Model):
         return f"{self.measure_id}={self.level}"
 
 
+class AssessmentCorrection(models.Model):
+    """A change of the scores an organisation submitted for a quarter, which counts in the
+    benchmark only once an ISAC coordinator accepts it."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("waiting for a coordinator")
+        ACCEPTED = "accepted", _("accepted")
+        REFUSED = "refused", _("refused")
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE,
+                                   related_name="corrections")
+    #: measure key -> the level asked for (all ten measures).
+    levels = models.JSONField()
+    reason = models.TextField(_("reason"), max_length=1000)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment"], condition=Q(state="pending"),
+                                    name="one_pending_correction_per_assessment"),
+        ]
+
+    def __str__(self) -> str:
+        return f"correction {self.assessment_id}: {self.state}"
+
+
 class ImprovementAction(models.Model):
     """Something an organisation will do to raise its maturity on a measure."""
 

@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.enums import WrapMode, XPos, YPos
 
+from vrisac.sharing.policy import MIN_GROUP_SIZE
+
 from . import charts, nis2
 
 logging.getLogger("fpdf").setLevel(logging.ERROR)  # missing glyphs are expected, not news
@@ -214,8 +216,6 @@ def _pct(value: float | None) -> str:
 
 def quarterly_report(picture: Any) -> bytes:
     """"Digitale weerbaarheid veiligheidsregio's": the strategic picture of one quarter."""
-    from .benchmark import MIN_GROUP
-
     period = picture.period
     doc = Document(
         title=_("Digital resilience of the safety regions"),
@@ -226,7 +226,7 @@ def quarterly_report(picture: Any) -> bytes:
     )
     doc.para(_("Aggregates only: no report contents and no organisation is named. A "
                "distribution is shown from %(n)d organisations on; minimum and maximum are "
-               "never shown.") % {"n": MIN_GROUP}, muted=True, size=9)
+               "never shown.") % {"n": MIN_GROUP_SIZE}, muted=True, size=9)
 
     doc.h2(_("Shared reports by kind and month"))
     doc.chart(charts.stacked_bars(picture.months, {label: values for _k, label, values

@@ -27,6 +27,7 @@ from .models import (
     Adoption,
     Advice,
     Assessment,
+    AssessmentCorrection,
     Attendance,
     ImprovementAction,
     IncidentPicture,
@@ -94,6 +95,64 @@ def action_get(*, user: Any, pk: Any) -> ImprovementAction:
         raise NotFound(_("Not found.")) from None
 
 
+def correction_changes(correction: AssessmentCorrection) -> dict[str, int]:
+    """measure key -> by how much the correction changes the submitted level (only the
+    measures it changes). What a coordinator weighs, without seeing the scores themselves."""
+    current = dict(correction.assessment.scores.values_list("measure__key", "level"))
+    return {key: int(level) - current.get(key, 0)
+            for key, level in sorted(correction.levels.items())
+            if int(level) != current.get(key)}
+
+
+def correction_latest(*, assessment: Assessment | None) -> AssessmentCorrection | None:
+    """The organisation's latest correction of a quarter (waiting, accepted or refused), for
+    its own assessment page (the caller has read the assessment as its own)."""
+    if assessment is None:
+        return None
+    return assessment.corrections.order_by("-requested_at", "-pk").first()
+
+
+@dataclass(frozen=True)
+class CorrectionRow:
+    """A correction as a coordinator weighs it: who asks, why, and by how much each measure
+    would move; never the scores themselves."""
+
+    correction: AssessmentCorrection
+    changes: dict[str, int]
+    accepted_before: int
+
+
+def correction_queue(*, user: Any) -> list[CorrectionRow]:
+    """The corrections waiting for a decision (ISAC coordinators only)."""
+    if not viewer_for(user).is_coordinator:
+        raise NotFound(_("Not found."))
+    pending = list(AssessmentCorrection.objects
+                   .filter(state=AssessmentCorrection.State.PENDING)
+                   .select_related("assessment__organisation", "requested_by")
+                   .annotate(accepted_before=Count(
+                       "assessment__corrections", filter=Q(
+                           assessment__corrections__state=AssessmentCorrection.State.ACCEPTED)))
+                   .order_by("requested_at", "pk"))
+    return [CorrectionRow(correction=c, changes=correction_changes(c),
+                          accepted_before=c.accepted_before)
+            for c in pending]
+
+
+def correction_get(*, user: Any, pk: Any) -> AssessmentCorrection:
+    if not viewer_for(user).is_coordinator:
+        raise NotFound(_("Not found."))
+    try:
+        return AssessmentCorrection.objects.select_related("assessment").get(pk=pk)
+    except (AssessmentCorrection.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("Not found.")) from None
+
+
+def corrections_waiting() -> int:
+    """How many corrections wait for a coordinator (a count for the coordinators' hub)."""
+    return AssessmentCorrection.objects.filter(
+        state=AssessmentCorrection.State.PENDING).count()
+
+
 @dataclass(frozen=True)
 class BenchmarkRow:
     measure: Measure
@@ -102,7 +161,8 @@ class BenchmarkRow:
 
 
 def _submitted_scores(period: Period) -> dict[int, list[int]]:
-    """measure id -> the levels of every submitted assessment of that quarter."""
+    """measure id -> the levels of every submitted assessment of that quarter: as submitted,
+    or as a coordinator accepted their correction (a waiting correction never counts)."""
     levels: dict[int, list[int]] = defaultdict(list)
     rows = Score.objects.filter(
         assessment__year=period.year, assessment__quarter=period.quarter,
@@ -116,7 +176,8 @@ def _submitted_scores(period: Period) -> dict[int, list[int]]:
 
 def benchmark_rows(*, period: Period, organisation: Organisation | None) -> list[BenchmarkRow]:
     """Per measure: the organisation's own score (if any) beside the distribution of all
-    submitted assessments of the quarter (median and quartiles from five on, never more)."""
+    submitted assessments of the quarter (median and quartiles from the policy's minimum
+    group on, never more)."""
     levels = _submitted_scores(period)
     own: dict[int, int] = {}
     if organisation is not None:
@@ -182,7 +243,7 @@ class AdoptionRow:
 
 def adoption_rows(*, user: Any) -> list[AdoptionRow]:
     """Each visible advice with the organisation's own answer and the share of organisations
-    that adopted it (from five answers on)."""
+    that adopted it (from the minimum group of answers on)."""
     advice = list(advice_list(user=user))
     organisation = own_organisation(user)
     counts = {

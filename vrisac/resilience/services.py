@@ -29,6 +29,7 @@ from .models import (
     Adoption,
     Advice,
     Assessment,
+    AssessmentCorrection,
     Attendance,
     ImprovementAction,
     IncidentPicture,
@@ -44,6 +45,7 @@ from .models import (
     Score,
 )
 from .periods import Period
+from .selectors import correction_changes
 
 # ---- shared checks ----
 
@@ -157,12 +159,20 @@ def assessment_save(
         raise DomainError(_("Unknown NIS2 measure(s): %(keys)s") % {"keys": ", ".join(unknown)},
                           field="scores")
     existing = {s.measure_id: s for s in assessment.scores.all()}
+    frozen = assessment.state == Assessment.State.SUBMITTED
     for key, (level, evidence) in scores.items():
         measure = measures[key]
         field = f"level_{key}"
         evidence = clean_text(evidence, field=f"evidence_{key}", max_length=5000,
                               label=_("Evidence for measure %(key)s") % {"key": key})
         current = existing.get(measure.pk)
+        if frozen and (current.level if current is not None else None) != level:
+            # The benchmark must not move with the organisation's own answers: whoever can
+            # change its scores and look again learns the others' (docs/resilience.md).
+            raise DomainError(
+                _("Measure %(key)s: submitted scores are frozen for the quarter. Ask for a "
+                  "correction instead; it counts once an ISAC coordinator accepts it.")
+                % {"key": key}, field=field)
         if level is None:
             if current is not None:
                 current.delete()
@@ -176,7 +186,7 @@ def assessment_save(
         elif (current.level, current.evidence) != (level, evidence):
             current.level, current.evidence = level, evidence
             current.save(update_fields=["level", "evidence"])
-    if submit:
+    if submit and not frozen:
         answered = assessment.scores.count()
         if answered < len(measures):
             raise DomainError(
@@ -186,11 +196,105 @@ def assessment_save(
         assessment.submitted_at = timezone.now()
         assessment.submitted_by = acting_user
     assessment.save()
-    audit_record(action="resilience.assessment.submit" if submit else
+    audit_record(action="resilience.assessment.submit" if submit and not frozen else
                  "resilience.assessment.save", actor=acting_user, obj=assessment,
                  organisation_id=assessment.organisation_id,
                  details={"period": assessment.period.key, "measures": sorted(scores)})
     return assessment
+
+
+@transaction.atomic
+def correction_request(
+    *,
+    assessment: Assessment,
+    acting_user: Any,
+    scores: Mapping[str, tuple[int | None, str]],
+    reason: str,
+) -> AssessmentCorrection:
+    """Ask to change the levels of a submitted assessment. The evidence is stored at once (it
+    is the organisation's own and counts nowhere); the levels wait, outside the benchmark,
+    until an ISAC coordinator accepts them."""
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    _own_assessment(assessment, acting_user)
+    if assessment.state != Assessment.State.SUBMITTED:
+        raise DomainError(_("Only a submitted assessment is corrected; change the draft "
+                            "and submit it."), field="scores")
+    if assessment.corrections.filter(state=AssessmentCorrection.State.PENDING).exists():
+        raise DomainError(_("A correction of this quarter is already waiting for a "
+                            "coordinator."), field="scores")
+    reason = clean_text(reason, field="reason", max_length=1000, required=True,
+                        label=_("Reason for the correction"))
+    measures = list(Measure.objects.values_list("key", flat=True))
+    unknown = sorted(set(scores) - set(measures))
+    if unknown:
+        raise DomainError(_("Unknown NIS2 measure(s): %(keys)s") % {"keys": ", ".join(unknown)},
+                          field="scores")
+    submitted = dict(assessment.scores.values_list("measure__key", "level"))
+    levels: dict[str, int] = {}
+    for key in measures:
+        level = scores[key][0] if key in scores else submitted.get(key)
+        if not isinstance(level, int) or isinstance(level, bool) or not 0 <= level <= 5:
+            raise DomainError(_("Measure %(key)s: the score is a whole number from 0 to 5.")
+                              % {"key": key}, field=f"level_{key}")
+        levels[key] = level
+    if levels == submitted:
+        raise DomainError(_("Nothing to correct: these are the submitted scores."),
+                          field="scores")
+    # The evidence only: the levels stay as submitted until the correction is accepted.
+    assessment_save(assessment=assessment, acting_user=acting_user,
+                    scores={key: (submitted.get(key), evidence)
+                            for key, (_level, evidence) in scores.items()})
+    correction = AssessmentCorrection.objects.create(
+        assessment=assessment, levels=levels, reason=reason, requested_by=acting_user)
+    audit_record(action="resilience.assessment.correction.request", actor=acting_user,
+                 obj=correction, organisation_id=assessment.organisation_id,
+                 details={"period": assessment.period.key,
+                          "measures": sorted(correction_changes(correction))})
+    return correction
+
+
+@transaction.atomic
+def correction_decide(
+    *,
+    correction: AssessmentCorrection,
+    acting_user: Any,
+    accept: bool,
+    note: str = "",
+) -> AssessmentCorrection:
+    """An ISAC coordinator accepts a correction (its levels replace the submitted ones and
+    count in the benchmark) or refuses it, saying why. Nobody decides on their own request."""
+    if not viewer_for(acting_user).is_coordinator:
+        raise NotAllowed(_("Only ISAC coordinators decide on corrections."))
+    correction = (AssessmentCorrection.objects.select_for_update()
+                  .select_related("assessment").get(pk=correction.pk))
+    if correction.requested_by_id == acting_user.pk:
+        raise NotAllowed(_("Another coordinator decides on a correction you asked for."))
+    if correction.state != AssessmentCorrection.State.PENDING:
+        raise DomainError(_("This correction has already been decided."), field="decision")
+    note = clean_text(note, field="note", max_length=500, required=not accept,
+                      label=_("Note"))
+    changed = sorted(correction_changes(correction))
+    if accept:
+        scores = {s.measure.key: s for s in
+                  correction.assessment.scores.select_related("measure")}
+        for key, level in correction.levels.items():
+            score = scores.get(key)
+            if score is None:
+                Score.objects.create(assessment=correction.assessment,
+                                     measure=Measure.objects.get(key=key), level=level)
+            elif score.level != level:
+                score.level = level
+                score.save(update_fields=["level"])
+    correction.state = (AssessmentCorrection.State.ACCEPTED if accept
+                        else AssessmentCorrection.State.REFUSED)
+    correction.decided_by, correction.decided_at = acting_user, timezone.now()
+    correction.decision_note = note
+    correction.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+    audit_record(action="resilience.assessment.correction."
+                 + ("accept" if accept else "refuse"), actor=acting_user, obj=correction,
+                 organisation_id=correction.assessment.organisation_id,
+                 details={"period": correction.assessment.period.key, "measures": changed})
+    return correction
 
 
 def _action_fields(title: str, owner: str, due_date: date | None) -> tuple[str, str]:

@@ -5,7 +5,7 @@ Only counts, medians, quartiles and shares leave this module: never a report's t
 text, and never an organisation's name tied to an incident, a score or a warning. The counts
 of reports cover everything shared on the platform, whatever its audience; that is the point
 of a strategic picture, and a count says nothing about contents. Maturity follows the
-benchmark's minimum-group rule (``benchmark.MIN_GROUP``).
+sharing policy's minimum group (``vrisac.sharing.policy.MIN_GROUP_SIZE``).
 
 The warnings figures come from the warnings app (``vrisac.alerts``):
 :func:`warning_statistics` asks it, :func:`warnings_section` turns its answer into what the page

@@ -14,6 +14,8 @@ urlpatterns = [
     path("history/chart.svg", views.history_chart, name="history_chart"),
     path("benchmark/", views.benchmark_page, name="benchmark"),
     path("benchmark/<str:period>/chart.svg", views.benchmark_chart, name="benchmark_chart"),
+    path("corrections/", views.corrections, name="corrections"),
+    path("corrections/<int:pk>/", views.correction_decide, name="correction_decide"),
     # NIS2 incident reporting
     path("nis2/", views.nis2_list, name="nis2_list"),
     path("nis2/start/<int:report_id>/", views.nis2_start, name="nis2_start"),

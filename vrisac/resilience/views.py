@@ -24,7 +24,6 @@ from vrisac.reports.selectors import report_get
 from vrisac.sharing.policy import can_moderate, viewer_for
 
 from . import charts, forms, nis2, pdf, selectors, services, strategic
-from .benchmark import MIN_GROUP
 from .models import Nis2Stage
 from .periods import Period, recent
 
@@ -112,6 +111,8 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
     period = Period.current()
     context: dict[str, Any] = {"organisation": organisation, "period": period,
                                "viewer": viewer}
+    if viewer.is_coordinator:
+        context["corrections_waiting"] = selectors.corrections_waiting()
     if organisation is not None:
         context["assessment"] = selectors.assessment_get(user=request.user, period=period)
         context["open_actions"] = selectors.action_list(user=request.user).exclude(
@@ -150,18 +151,31 @@ def assessment(request: AuthenticatedRequest, period: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             record = services.assessment_get_or_start(acting_user=request.user, period=quarter)
-            submit = "submit" in request.POST
-            services.assessment_save(assessment=record, acting_user=request.user,
-                                     scores=form.scores(), submit=submit)
+            if "correct" in request.POST:
+                services.correction_request(assessment=record, acting_user=request.user,
+                                            scores=form.scores(),
+                                            reason=form.cleaned_data["reason"])
+                done = _("Your correction was sent. It counts in the benchmark once an ISAC "
+                         "coordinator accepts it; until then your submitted scores count.")
+            else:
+                submit = "submit" in request.POST
+                services.assessment_save(assessment=record, acting_user=request.user,
+                                         scores=form.scores(), submit=submit)
+                done = (_("Submitted: your scores count in the benchmark.") if submit
+                        else _("Saved."))
         except DomainError as exc:
             _form_error(form, exc)
         else:
-            messages.success(request, _("Submitted: your scores count in the benchmark.")
-                             if submit else _("Saved."))
+            messages.success(request, done)
             return redirect("resilience:assessment", period=quarter.key)
     actions = selectors.action_list(user=request.user)
+    correction = selectors.correction_latest(assessment=existing)
+    submitted = {s.measure.key: s.level for s in existing.scores.all()} if existing else {}
     return render(request, "resilience/assessment.html", {
         "period": quarter, "organisation": organisation, "assessment": existing,
+        "correction": correction,
+        "asked": [(key, level) for key, level in sorted(correction.levels.items())
+                  if submitted.get(key) != level] if correction else [],
         "copied_from": source if existing is None else None,
         "form": form, "action_form": forms.ActionForm(measures=measures),
         "actions": actions, "state_choices": forms.ActionStateForm.base_fields["state"]
@@ -247,6 +261,31 @@ def benchmark_chart(request: AuthenticatedRequest, period: str) -> HttpResponse:
     organisation = _own(request)
     rows = selectors.benchmark_rows(period=_period(period), organisation=organisation)
     return _svg(charts.benchmark_chart(rows, own_label=_("your organisation")))
+
+
+# ---- corrections of submitted self-assessments (coordinators) ----
+
+
+@hidden
+def corrections(request: AuthenticatedRequest) -> HttpResponse:
+    return render(request, "resilience/corrections.html", {
+        "rows": selectors.correction_queue(user=request.user),
+        "form": forms.CorrectionDecisionForm()})
+
+
+@hidden
+@require_POST
+def correction_decide(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    correction = selectors.correction_get(user=request.user, pk=pk)
+    form = forms.CorrectionDecisionForm(request.POST)
+    _apply(request, form,
+           lambda data: services.correction_decide(
+               correction=correction, acting_user=request.user,
+               accept=data["decision"] == "accept", note=data["note"]),
+           _("The correction was accepted: it counts in the benchmark.")
+           if request.POST.get("decision") == "accept"
+           else _("The correction was refused; the organisation reads your note."))
+    return redirect("resilience:corrections")
 
 
 # ---- NIS2 incident reporting ----
@@ -689,8 +728,7 @@ def strategic_page(request: AuthenticatedRequest) -> HttpResponse:
     strategic.require_aggregates(request.user)
     quarter = _period(request.GET.get("period"))
     return render(request, "resilience/strategic.html", {
-        "picture": strategic.strategic_picture(quarter), "periods": recent(6),
-        "min_group": MIN_GROUP})
+        "picture": strategic.strategic_picture(quarter), "periods": recent(6)})
 
 
 STRATEGIC_CHARTS = ("reports", "maturity", "adoption", "warnings")

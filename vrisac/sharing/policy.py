@@ -483,3 +483,29 @@ def vulnerability_visible_q(viewer: Viewer) -> Q:
               | Q(kev_added__isnull=False) | Q(epss__isnull=False))
     labels_ = advisory_labels_for(viewer)
     return public | Q(advisories__tlp__in=labels_) if labels_ else public
+
+
+# ---------------------------------------------------------------------------------------------
+# Aggregates across organisations: the minimum group.
+#
+# A figure made from the answers or the data of several organisations (the benchmark's median
+# and quartiles, a share of answers, how many organisations run a product or are hit by a
+# vulnerability) is shown only when it describes at least MIN_GROUP_SIZE organisations. Below
+# that, a count reads "fewer than MIN_GROUP_SIZE" and a product name is not shown beside it.
+# Why six and not five: docs/resilience.md ("Minimum group").
+# ---------------------------------------------------------------------------------------------
+
+#: More organisations than five: a participant that knows its own answer and changes it can
+#: undo median and quartiles of five (docs/resilience.md); rounding does not stop that.
+MIN_GROUP_SIZE = 6
+
+
+def aggregate_allowed(organisations: int) -> bool:
+    """May a figure describing this many organisations be shown?"""
+    return organisations >= MIN_GROUP_SIZE
+
+
+def group_count(organisations: int) -> int | None:
+    """A count of organisations as it may be shown (beside a product or a vulnerability):
+    itself from ``MIN_GROUP_SIZE`` on, otherwise None, shown as "fewer than six"."""
+    return organisations if aggregate_allowed(organisations) else None

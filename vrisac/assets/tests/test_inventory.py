@@ -15,7 +15,7 @@ from vrisac.assets.models import InventoryItem
 from vrisac.assets.services import inventory_import_csv, item_create
 from vrisac.core.audit import verify_chain
 from vrisac.core.errors import DomainError, NotFound
-from vrisac.core.testing import api_client, client_for, organisation
+from vrisac.core.testing import api_client, client_for, make_person, organisation
 
 pytestmark = pytest.mark.django_db
 
@@ -160,8 +160,20 @@ def test_common_products_are_counts_for_coordinators_only(people: dict[str, Any]
     item_create(organisation=organisation("haaglanden"), acting_user=people["haaglanden"],
                 vendor="Fortinet Inc.", product="FortiOS", version="7.0.1", owner="secret")
     api = api_client(people["coordinator"], ["inventory:read"])
+    # Two organisations, then five: fewer than the policy's minimum group, never shown.
+    assert api.get("/api/v1/inventory/common").json() == []
+    def runs_fortios(slug: str) -> None:
+        item_create(organisation=organisation(slug), acting_user=make_person("participant", slug),
+                    vendor="Fortinet", product="FortiOS", version="7.0.1")
+
+    for slug in ("twente", "zeeland", "drenthe"):
+        runs_fortios(slug)
+    assert api.get("/api/v1/inventory/common").json() == []
+    assert b"FortiOS" not in client_for(people["coordinator"]).get(
+        reverse("assets:common")).content
+    runs_fortios("flevoland")
     rows = api.get("/api/v1/inventory/common").json()
-    assert rows == [{"vendor": "Fortinet", "product": "FortiOS", "organisations": 2}]
+    assert rows == [{"vendor": "Fortinet", "product": "FortiOS", "organisations": 6}]
     page = client_for(people["coordinator"]).get(reverse("assets:common"))
     assert b"FortiOS" in page.content and b"7.2.4" not in page.content
     assert b"Team ICT" not in page.content

@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from vrisac.core.paths import object_path
-from vrisac.sharing.policy import can_see_source
+from vrisac.sharing.policy import MIN_GROUP_SIZE, can_see_source
 from vrisac.sharing.tlp import css_class
 
 register = template.Library()
@@ -62,3 +62,18 @@ def source_of(context: dict[str, Any], obj: Any) -> str:
                                _("shared anonymously"))
         return name
     return _("a VR-ISAC participant")
+
+
+@register.simple_tag
+def min_group_size() -> int:
+    """The policy's minimum group for aggregates, for texts that name it."""
+    return MIN_GROUP_SIZE
+
+
+@register.filter
+def group_count(value: int | None) -> str:
+    """A count of organisations as the policy lets it be shown (``policy.group_count``): the
+    number, or "fewer than 6" where the policy withheld it (None)."""
+    if value is None:
+        return _("fewer than %(n)d") % {"n": MIN_GROUP_SIZE}
+    return str(value)

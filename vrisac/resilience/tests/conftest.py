@@ -28,9 +28,11 @@ def tracked(incident_report: Any, people: dict[str, Any]) -> Any:
 
 
 @pytest.fixture
-def five_regions(people: dict[str, Any]) -> list[Any]:
-    """Participants of five assessing organisations (utrecht, haaglanden, vnog, nipv and
-    rotterdam-rijnmond) and a sixth (twente) for the cases around the minimum group."""
+def six_regions(people: dict[str, Any]) -> list[Any]:
+    """Participants of six assessing organisations, the sharing policy's minimum group
+    (utrecht, haaglanden, vnog, nipv, rotterdam-rijnmond and twente), and a seventh (zeeland)
+    for the cases around it."""
     return [people["utrecht"], people["haaglanden"], people["vnog"], people["coordinator"],
             make_person("participant", "rotterdam-rijnmond"),
-            make_person("participant", "twente")]
+            make_person("participant", "twente"),
+            make_person("participant", "zeeland")]

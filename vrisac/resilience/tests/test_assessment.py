@@ -15,6 +15,7 @@ from vrisac.core.testing import api_client, client_for
 from vrisac.resilience import benchmark, services
 from vrisac.resilience.models import Assessment, Score
 from vrisac.resilience.periods import Period
+from vrisac.sharing.policy import MIN_GROUP_SIZE, aggregate_allowed, group_count
 
 KEYS = "abcdefghij"
 
@@ -26,10 +27,11 @@ def _assess(user: Any, period: Period, level: int, submit: bool = True) -> Asses
 
 
 @given(st.lists(st.integers(min_value=0, max_value=5), max_size=30))
-def test_distribution_shows_median_and_quartiles_only_from_five(values: list[int]) -> None:
+def test_distribution_shows_median_and_quartiles_only_from_the_minimum_group(
+        values: list[int]) -> None:
     dist = benchmark.distribution(values)
     assert dist.n == len(values)
-    if len(values) < benchmark.MIN_GROUP:
+    if len(values) < 6:  # more organisations than five (docs/resilience.md)
         assert (dist.median, dist.q1, dist.q3) == (None, None, None)
     else:
         assert dist.q1 is not None and dist.median is not None and dist.q3 is not None
@@ -37,33 +39,40 @@ def test_distribution_shows_median_and_quartiles_only_from_five(values: list[int
     assert set(vars(dist)) == {"n", "median", "q1", "q3"}  # no minimum, no maximum
 
 
-def test_share_needs_five_answers() -> None:
-    assert not benchmark.share(4, 4).shown
-    assert benchmark.share(4, 5).share == 0.8
+def test_the_minimum_group_is_one_constant_of_the_policy() -> None:
+    assert MIN_GROUP_SIZE == 6
+    assert [aggregate_allowed(n) for n in (0, 5, 6, 25)] == [False, False, True, True]
+    assert [group_count(n) for n in (1, 5, 6, 9)] == [None, None, 6, 9]
+
+
+def test_share_needs_six_answers() -> None:
+    assert not benchmark.share(5, 5).shown
+    assert benchmark.share(5, 6).share == 0.833
 
 
 @pytest.mark.django_db
-def test_benchmark_hidden_with_four_and_shown_with_five(five_regions: list[Any]) -> None:
+def test_benchmark_hidden_with_five_and_shown_with_six(six_regions: list[Any]) -> None:
     period = Period.current()
     levels = [1, 2, 3, 4, 5]
-    for user, level in zip(five_regions[:4], levels, strict=False):
+    for user, level in zip(six_regions[:5], levels, strict=True):
         _assess(user, period, level)
-    # A sixth organisation keeps a draft: drafts never count.
-    _assess(five_regions[5], period, 0, submit=False)
-    client = api_client(five_regions[0], ["resilience:read"])
+    # A seventh organisation keeps a draft: drafts never count.
+    _assess(six_regions[6], period, 0, submit=False)
+    client = api_client(six_regions[0], ["resilience:read"])
     rows = client.get(f"/api/v1/resilience/benchmark?period={period.key}").json()["rows"]
     assert all(r["distribution"]["median"] is None for r in rows)
-    assert all(r["distribution"]["n"] == 4 for r in rows)
+    assert all(r["distribution"]["n"] == 5 for r in rows)
     assert rows[0]["own"] == 1
-    page = client_for(five_regions[0]).get(f"/resilience/benchmark/?period={period.key}")
+    page = client_for(six_regions[0]).get(f"/resilience/benchmark/?period={period.key}")
     html = page.content.decode()
     assert "<strong>" not in html.split('id="h-maturity"')[1].split('id="h-adoption"')[0]
-    _assess(five_regions[4], period, 5)
+    assert "Minder dan 6 organisaties" in html
+    _assess(six_regions[5], period, 0)
     rows = client.get(f"/api/v1/resilience/benchmark?period={period.key}").json()["rows"]
-    assert rows[0]["distribution"] == {"n": 5, "median": 3.0, "q1": 2.0, "q3": 4.0}
-    html = client_for(five_regions[0]).get(
+    assert rows[0]["distribution"] == {"n": 6, "median": 2.5, "q1": 1.25, "q3": 3.75}
+    html = client_for(six_regions[0]).get(
         f"/resilience/benchmark/?period={period.key}").content.decode()
-    assert "<strong>3,0</strong>" in html or "<strong>3.0</strong>" in html
+    assert "<strong>2,5</strong>" in html or "<strong>2.5</strong>" in html
     assert "min" not in re.sub(r"<[^>]+>", " ", html).lower().split()
 
 
@@ -150,11 +159,11 @@ def test_assessment_page_saves_and_submits(people: dict[str, Any]) -> None:
 
 
 @pytest.mark.django_db
-def test_benchmark_page_query_budget(five_regions: list[Any],
+def test_benchmark_page_query_budget(six_regions: list[Any],
                                      django_assert_max_num_queries: Any) -> None:
-    for user in five_regions:
+    for user in six_regions:
         _assess(user, Period.current(), 3)
-    client = client_for(five_regions[0])
+    client = client_for(six_regions[0])
     with django_assert_max_num_queries(25):
         assert client.get("/resilience/benchmark/").status_code == 200
     chart = client.get(f"/resilience/benchmark/{Period.current().key}/chart.svg")

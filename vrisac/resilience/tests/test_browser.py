@@ -27,10 +27,10 @@ def _visit(page: Any, path: str, shot: Path) -> None:
 
 
 @pytest.fixture
-def scene(people: dict[str, Any], five_regions: list[Any],
+def scene(people: dict[str, Any], six_regions: list[Any],
           incident_report: Any) -> Any:
     period = Period.current()
-    for i, user in enumerate(five_regions):
+    for i, user in enumerate(six_regions):
         record = services.assessment_get_or_start(acting_user=user, period=period)
         services.assessment_save(assessment=record, acting_user=user, submit=True,
                                  scores={k: ((i + j) % 6, "") for j, k in
@@ -56,7 +56,7 @@ def test_participant_pages(page: Any, people: dict[str, Any], scene: Any,
     _visit(page, "/resilience/", screenshot_dir / "resilience-index.png")
     _visit(page, f"/resilience/assessment/{key}/", screenshot_dir / "resilience-assessment.png")
     _visit(page, "/resilience/benchmark/", screenshot_dir / "resilience-benchmark.png")
-    assert page.locator("table.data strong").count() == 10  # ten medians: six answered
+    assert page.locator("table.data strong").count() == 10  # ten medians: seven answered
     _visit(page, f"/resilience/nis2/{scene['incident'].pk}/",
            screenshot_dir / "resilience-nis2.png")
     assert page.locator(".nis2-overdue").count() == 1
@@ -93,3 +93,34 @@ def test_meeting_and_question_pages(page: Any, people: dict[str, Any],
     assert page.get_by_text("Rood punt").count() == 1
     _visit(page, "/resilience/questions/", screenshot_dir / "resilience-questions.png")
     assert page.get_by_text("een VR-ISAC-deelnemer").count() == 1
+
+
+def test_a_correction_is_asked_for_and_accepted_in_the_browser(
+        page: Any, people: dict[str, Any], screenshot_dir: Path) -> None:
+    participant, period = people["vnog"], Period.current()
+    record = services.assessment_get_or_start(acting_user=participant, period=period)
+    services.assessment_save(assessment=record, acting_user=participant, submit=True,
+                             scores={k: (2, "") for k in "abcdefghij"})
+    browser_sign_in(page.context, page.base_url, participant)
+    _visit(page, f"/resilience/assessment/{period.key}/",
+           screenshot_dir / "resilience-assessment-submitted.png")
+    page.get_by_label("Volwassenheid van maatregel a").select_option("4")
+    page.get_by_role("button", name="Onderbouwing opslaan").click()
+    page.get_by_text("ingediende scores liggen vast voor het kwartaal").wait_for()
+    page.get_by_label("Volwassenheid van maatregel a").select_option("4")
+    page.get_by_label("Reden voor de correctie").fill("Beleid in oktober vastgesteld.")
+    page.get_by_role("button", name="Correctie aanvragen").click()
+    page.get_by_text("wacht op een ISAC-coördinator").wait_for()
+    assert page.locator("#correction .measure-key").all_inner_texts() == ["A"]
+    page.screenshot(path=str(screenshot_dir / "resilience-correction-pending.png"),
+                    full_page=True)
+    assert record.scores.get(measure__key="a").level == 2
+
+    page.context.clear_cookies()
+    browser_sign_in(page.context, page.base_url, people["coordinator"])
+    _visit(page, "/resilience/corrections/", screenshot_dir / "resilience-corrections.png")
+    assert page.get_by_text("Beleid in oktober vastgesteld.").is_visible()
+    page.get_by_role("button", name="Accepteren").click()
+    page.get_by_text("De correctie is geaccepteerd").wait_for()
+    assert page.js_errors == []
+    assert record.scores.get(measure__key="a").level == 4

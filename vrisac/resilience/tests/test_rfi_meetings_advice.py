@@ -143,8 +143,8 @@ def test_meeting_rules(people: dict[str, Any]) -> None:
 # ---- advice and adoption ----
 
 
-def test_coordinator_publishes_advice_linked_to_measures_and_adoption_is_shown_from_five(
-        people: dict[str, Any], five_regions: list[Any]) -> None:
+def test_coordinator_publishes_advice_linked_to_measures_and_adoption_is_shown_from_six(
+        people: dict[str, Any], six_regions: list[Any]) -> None:
     coordinator = people["coordinator"]
     answer = client_for(coordinator).post("/resilience/advice/new/", {
         "title": "Advies: back-ups offline", "summary": "s", "body": "b", "tlp": "TLP:GREEN",
@@ -159,17 +159,17 @@ def test_coordinator_publishes_advice_linked_to_measures_and_adoption_is_shown_f
         services.advice_publish(author=people["utrecht"], title="x", summary="", body="",
                                 tlp="TLP:GREEN", audience="participants", level="tactical",
                                 measure_keys=["a"])
-    for user in five_regions[:4]:
+    for user in six_regions[:5]:
         services.adoption_record(advice=advice, acting_user=user, state="adopted")
-    rows = client_for(five_regions[0]).get("/resilience/benchmark/").content.decode()
-    assert "fewer than five answers" in rows or "minder dan vijf" in rows
-    services.adoption_record(advice=advice, acting_user=five_regions[4], state="not_adopted")
-    rows = client_for(five_regions[0]).get("/resilience/benchmark/").content.decode()
-    assert "80%" in rows
+    rows = client_for(six_regions[0]).get("/resilience/benchmark/").content.decode()
+    assert "minder dan 6 antwoorden" in rows and "100%" not in rows
+    services.adoption_record(advice=advice, acting_user=six_regions[5], state="not_adopted")
+    rows = client_for(six_regions[0]).get("/resilience/benchmark/").content.decode()
+    assert "83%" in rows
     from vrisac.resilience.selectors import adoption_by_measure
 
     shares = {m.key: s for m, s in adoption_by_measure()}
-    assert shares["c"].share == 0.8 and not shares["a"].shown
+    assert shares["c"].share == 0.833 and not shares["a"].shown
     with pytest.raises(NotFound):
         services.adoption_record(advice=advice, acting_user=people["observer"],
                                  state="adopted")

@@ -26,7 +26,7 @@ WARNING_STATS = {
     "by_priority": {"hoog": 7, "kritiek": 2, "middel": 12, "laag": 3},
     "by_status": {"new": 5, "acknowledged": 9, "mitigated": 8, "not_affected": 2},
     "open_kritiek": 2,
-    "open_kritiek_regions": 1,
+    "open_kritiek_regions": None,  # one: under the policy's minimum group
     "median_seconds_to_acknowledge": 5400,
     "monthly": [{"month": "2026-09", "created": 4, "acknowledged": 3, "kritiek": 1},
                 {"month": "2026-10", "created": 17, "acknowledged": 6, "kritiek": 1}],
@@ -35,7 +35,7 @@ WARNING_STATS = {
 
 
 @pytest.fixture
-def content(people: dict[str, Any], five_regions: list[Any]) -> dict[str, Any]:
+def content(people: dict[str, Any], six_regions: list[Any]) -> dict[str, Any]:
     """Every kind of resilience content, each carrying SECRET in its text."""
     vnog, coordinator = people["vnog"], people["coordinator"]
     report = make_report(vnog, kind="incident", title=f"Incident {SECRET}",
@@ -58,15 +58,19 @@ def content(people: dict[str, Any], five_regions: list[Any]) -> dict[str, Any]:
     services.minutes_item_add(meeting=meeting, acting_user=coordinator, heading=SECRET)
     services.minutes_publish(meeting=meeting, acting_user=coordinator)
     period = Period.current()
-    for user in five_regions:
+    for user in six_regions:
         record = services.assessment_get_or_start(acting_user=user, period=period)
         services.assessment_save(assessment=record, acting_user=user, submit=True,
                                  scores={k: (3, SECRET) for k in "abcdefghij"})
         services.adoption_record(advice=advice, acting_user=user, state="adopted", note=SECRET)
-    action = services.action_create(assessment=record, acting_user=five_regions[-1],
+    action = services.action_create(assessment=record, acting_user=six_regions[-1],
                                     measure_key="b", title=SECRET, owner=SECRET)
+    correction = services.correction_request(
+        assessment=record, acting_user=six_regions[-1], scores={"a": (4, SECRET)},
+        reason=SECRET)
     return {"report": report, "incident": incident, "picture": picture, "advice": advice,
             "question": question, "meeting": meeting, "action": action,
+            "correction": correction,
             "stage": incident.stages.first(), "period": period}
 
 
@@ -79,7 +83,7 @@ def _resilience_urls(content: dict[str, Any]) -> list[str]:
     pk_for = {
         "nis2": content["incident"].pk, "questions": content["question"].pk,
         "meetings": content["meeting"].pk, "advice": content["advice"].pk,
-        "actions": content["action"].pk,
+        "actions": content["action"].pk, "corrections": content["correction"].pk,
     }
     resolver = get_resolver()
     found = []
@@ -162,10 +166,10 @@ def test_strategic_picture_counts_but_never_names(people: dict[str, Any],
     month = strategic.months_until(content["period"]).index((now.year, now.month))
     assert picture.reports["incident"][month] == 1 and picture.reports["advice"][month] == 1
     assert sum(picture.reports["threat"]) == 0
-    assert picture.respondents == 6
+    assert picture.respondents == 7
     assert picture.nis2.incidents == 1 and picture.nis2.on_time == 1
     html = client_for(people["observer"]).get("/resilience/strategic/").content.decode()
-    for name in ("Utrecht", "Gelderland", "Haaglanden", "Twente", SECRET):
+    for name in ("Utrecht", "Gelderland", "Haaglanden", "Twente", "Zeeland", SECRET):
         assert name not in html
     assert client_for(people["utrecht"]).get("/resilience/strategic/").status_code == 404
     assert client_for(people["coordinator"]).get("/resilience/strategic/").status_code == 200

@@ -40,6 +40,7 @@ from .world import (
     make_population,
     only,
     persons_of,
+    reinvite_returner,
     world_from,
     world_specs,
 )
@@ -76,6 +77,7 @@ class ConfidentialityProof(TestCase):
         cls.users, cls.web, cls.api = make_population()
         cls.inventory = make_inventory(cls.users)
         end_leaver(cls.users)
+        reinvite_returner(cls.users, cls.web)
         cls.people = persons_of(cls.users)
 
     def _world(self, spec: Any) -> World:

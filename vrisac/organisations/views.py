@@ -67,7 +67,7 @@ def member_end(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 def member_hand_over(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     _require_manager(request)
-    membership = get_object_or_404(Membership.objects.current(), pk=pk)
+    membership = get_object_or_404(Membership.objects.holding_seat(), pk=pk)
     form = HandOverForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -213,6 +213,8 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "10/m/ip,3/m/key",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[VR-ISAC] "
+# The person is told by e-mail when their password, address or second factor changes.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "VR-ISAC"
 MFA_REAUTHENTICATION_REQUIRED = True
@@ -312,6 +314,9 @@ VRISAC_TOKEN_USE_AUDIT_SECONDS = 300
 #: Wrong API tokens from one address before every token from it is refused for a while.
 VRISAC_TOKEN_FAILURES_PER_ADDRESS = env.get_int("VRISAC_TOKEN_FAILURES_PER_ADDRESS", 30)
 VRISAC_TOKEN_LOCKOUT_SECONDS = env.get_int("VRISAC_TOKEN_LOCKOUT_SECONDS", 15 * 60)
+#: A second-factor reset or an e-mail change an administrator asked for waits this long for
+#: the person to confirm it.
+VRISAC_ACCOUNT_CHANGE_HOURS = 72
 VRISAC_TRUST_X_FORWARDED_FOR = env.get_bool("VRISAC_TRUST_X_FORWARDED_FOR", False)
 #: Outbound fetches (feeds, advisories, TAXII) refuse non-public addresses unless allowed here.
 VRISAC_FETCH_ALLOW_PRIVATE = env.get_bool("VRISAC_FETCH_ALLOW_PRIVATE", False)

@@ -64,7 +64,7 @@ def _require_manager(acting_user: Any) -> None:
     if acting_user is None:
         return
     viewer = viewer_for(acting_user)
-    if not (viewer.is_coordinator or viewer.is_admin):
+    if not (viewer.is_coordinator or viewer.is_admin or acting_user.is_superuser):
         raise NotAllowed(_("Only ISAC coordinators and administrators manage members."))
 
 
@@ -99,6 +99,9 @@ def membership_invite(
         validate_email(email)
     except ValidationError:
         raise DomainError(_("Enter a valid e-mail address."), field="email") from None
+    if acting_user is not None and email == (acting_user.email or "").lower():
+        raise DomainError(_("No one invites themselves: ask another coordinator or "
+                            "administrator."), field="email")
     if not name:
         raise DomainError(_("Enter the person's name."), field="name")
     role = role or organisation.default_role

@@ -327,20 +327,28 @@ def _change_request_open(raw: str, kind: str) -> AccountChangeRequest:
     return AccountChangeRequest.objects.select_for_update().get(pk=change.pk)
 
 
-@transaction.atomic
 def mfa_reset_confirm(*, raw_token: str, password: str) -> User:
     """The person confirms the reset of their second factor with their password: every
     authenticator and recovery code is dropped, every session ends, and the person enrols a
-    new authenticator app at their next login."""
+    new authenticator app at their next login. A wrong password is audited and counts like a
+    wrong token for the address."""
+    change = change_request_lookup(raw_token)
+    if change is None or change.kind != AccountChangeRequest.Kind.MFA_RESET:
+        raise DomainError(_("This link is not valid (any more)."))
+    if not change.user.check_password(password):
+        token_failure_record("account-change")
+        audit_record(action="mfa.reset", result="denied", actor_label=change.user.email,
+                     obj=change, details={"user": change.user_id, "reason": "wrong password"})
+        raise DomainError(_("The password is not correct."), field="password")
+    return _mfa_reset_apply(raw_token=raw_token)
+
+
+@transaction.atomic
+def _mfa_reset_apply(*, raw_token: str) -> User:
     from allauth.mfa.models import Authenticator
 
     change = _change_request_open(raw_token, AccountChangeRequest.Kind.MFA_RESET)
     user = change.user
-    if not user.check_password(password):
-        token_failure_record("account-change")
-        audit_record(action="mfa.reset", result="denied", actor_label=user.email, obj=change,
-                     details={"user": user.pk, "reason": "wrong password"})
-        raise DomainError(_("The password is not correct."), field="password")
     dropped = Authenticator.objects.filter(user=user).delete()[0]
     change.confirmed_at = timezone.now()
     change.save(update_fields=["confirmed_at"])

@@ -99,7 +99,7 @@ def membership_invite(
         validate_email(email)
     except ValidationError:
         raise DomainError(_("Enter a valid e-mail address."), field="email") from None
-    if acting_user is not None and email == (acting_user.email or "").lower():
+    if acting_user is not None and email == (getattr(acting_user, "email", "") or "").lower():
         raise DomainError(_("No one invites themselves: ask another coordinator or "
                             "administrator."), field="email")
     if not name:

@@ -101,6 +101,7 @@ def test_an_administrator_cannot_take_over_a_members_account_through_the_admin(
     # Even holding the link, the administrator does not know the member's password.
     guess = Client().post(f"/accounts/change/{reset_token}/", {"password": "Een-Gok-123456"})
     assert guess.status_code == 200
+    assert AuditEvent.objects.filter(action="mfa.reset", result="denied").exists()
     assert set(Authenticator.objects.filter(user=member).values_list("pk", flat=True)) == factors
 
     # 4. An e-mail change to a mailbox the administrator holds changes nothing: the link works

@@ -201,19 +201,28 @@ ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SESSION_REMEMBER = False
+# Failed logins back off (vrisac.accounts.throttle) per account and per address together:
+# past the limit each further failure doubles the wait, from LOGIN_LOCKOUT_SECONDS up to
+# LOGIN_LOCKOUT_MAX_SECONDS. The account's back-off holds for unknown devices only: a browser
+# where the person logged in with their second factor before (a signed "known device" cookie)
+# has a back-off of its own, and a password reset by e-mail lifts the account's.
 LOGIN_FAILURES_PER_ACCOUNT = env.get_int("VRISAC_LOGIN_ATTEMPTS_LIMIT", 5)
 LOGIN_FAILURES_PER_ADDRESS = env.get_int("VRISAC_LOGIN_ATTEMPTS_PER_ADDRESS", 20)
-LOGIN_LOCKOUT_SECONDS = env.get_int("VRISAC_LOGIN_LOCKOUT_SECONDS", 15 * 60)
+LOGIN_LOCKOUT_SECONDS = env.get_int("VRISAC_LOGIN_LOCKOUT_SECONDS", 60)
+LOGIN_LOCKOUT_MAX_SECONDS = env.get_int("VRISAC_LOGIN_LOCKOUT_MAX_SECONDS", 24 * 3600)
+#: Failures older than this are forgotten.
+LOGIN_FAILURE_MEMORY_SECONDS = 24 * 3600
+VRISAC_KNOWN_DEVICE_DAYS = env.get_int("VRISAC_KNOWN_DEVICE_DAYS", 180)
+VRISAC_KNOWN_DEVICE_COOKIE = "vrisac_device"
 ACCOUNT_RATE_LIMITS = {
-    # Failed logins lock out per address and per account, for LOGIN_LOCKOUT_SECONDS.
-    "login_failed": (
-        f"{LOGIN_FAILURES_PER_ADDRESS}/{LOGIN_LOCKOUT_SECONDS}s/ip,"
-        f"{LOGIN_FAILURES_PER_ACCOUNT}/{LOGIN_LOCKOUT_SECONDS}s/key"
-    ),
+    # Replaced by the back-off above (the adapter's pre_authenticate).
+    "login_failed": None,
     "login": "30/m/ip",
     "reset_password": "10/m/ip,3/m/key",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[VR-ISAC] "
+# The person is told by e-mail when their password, address or second factor changes.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "VR-ISAC"
 MFA_REAUTHENTICATION_REQUIRED = True
@@ -313,6 +322,9 @@ VRISAC_TOKEN_USE_AUDIT_SECONDS = 300
 #: Wrong API tokens from one address before every token from it is refused for a while.
 VRISAC_TOKEN_FAILURES_PER_ADDRESS = env.get_int("VRISAC_TOKEN_FAILURES_PER_ADDRESS", 30)
 VRISAC_TOKEN_LOCKOUT_SECONDS = env.get_int("VRISAC_TOKEN_LOCKOUT_SECONDS", 15 * 60)
+#: A second-factor reset or an e-mail change an administrator asked for waits this long for
+#: the person to confirm it.
+VRISAC_ACCOUNT_CHANGE_HOURS = 72
 VRISAC_TRUST_X_FORWARDED_FOR = env.get_bool("VRISAC_TRUST_X_FORWARDED_FOR", False)
 #: Outbound fetches (feeds, advisories, TAXII) refuse non-public addresses unless allowed here.
 VRISAC_FETCH_ALLOW_PRIVATE = env.get_bool("VRISAC_FETCH_ALLOW_PRIVATE", False)

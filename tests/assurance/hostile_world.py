@@ -146,6 +146,8 @@ def _period() -> Any:
 #: How each parameter of a page is filled, by the page's name and the parameter's name.
 ARGUMENTS: dict[str, dict[str, Callable[[], Any]]] = {
     "accounts:token_revoke": {"pk": _first("accounts.apitoken")},
+    "accounts:change_confirm": {"token": lambda: "not-a-real-change-token"},
+    "organisations:unlock": {"user_pk": _first("accounts.user")},
     "invitation": {"token": lambda: "not-a-real-invitation-token"},
     "organisations:end": {"pk": _first("organisations.membership")},
     "organisations:hand_over": {"pk": _first("organisations.membership")},

@@ -43,11 +43,14 @@ POPULATION: tuple[tuple[str, str, str], ...] = (
     ("admin", "admin", "veiligheidsberaad"),
     # A participant whose membership ended after the world was written: sees nothing.
     ("leaver", "participant", "groningen"),
+    # A participant who left and was invited again, and has not accepted: sees nothing, even
+    # with a session opened before accepting; TLP:RED may still name them.
+    ("returner", "participant", "groningen"),
 )
 KEYS = tuple(key for key, _role, _org in POPULATION)
 #: People who can write content (the leaver wrote before leaving).
 AUTHORS = ("utrecht_a", "utrecht_b", "haaglanden", "zeeland", "coordinator", "partner",
-           "leaver")
+           "leaver", "returner")
 #: Organisations a report may name (members and a partner; never the owner).
 NAMEABLE_ORGS = ("utrecht", "haaglanden", "zeeland", "nipv", "ncsc", "groningen")
 #: Organisations that hold inventories and warnings.
@@ -293,6 +296,21 @@ def end_leaver(users: dict[str, Any]) -> None:
     leaver = users["leaver"]
     membership_end(membership=leaver.memberships.get(status="active"))
     leaver.refresh_from_db()
+
+
+def reinvite_returner(users: dict[str, Any], web: dict[str, Client]) -> None:
+    """End the returner's seat and invite them again, not accepted; their browser is given a
+    session as if their old password and second factor had still opened one."""
+    from vrisac.core.testing import login
+    from vrisac.organisations.services import membership_end, membership_invite
+
+    returner = users["returner"]
+    membership = returner.memberships.get(status="active")
+    membership_end(membership=membership)
+    membership_invite(organisation=membership.organisation, email=returner.email,
+                      name=returner.name, send_email=False)
+    returner.refresh_from_db()
+    login(web["returner"], returner)
 
 
 def make_inventory(users: dict[str, Any]) -> dict[str, Any]:
@@ -562,7 +580,8 @@ def persons_of(users: dict[str, Any]) -> dict[str, Person]:
     from vrisac.core.testing import organisation
 
     return {key: Person(key=key, pk=users[key].pk, role=role, org=org,
-                        org_id=organisation(org).pk, active=key != "leaver")
+                        org_id=organisation(org).pk,
+                        active=key not in ("leaver", "returner"))
             for key, role, org in POPULATION}
 
 
@@ -594,6 +613,7 @@ class PopulationTestCase(TestCase):
         cls.users, cls.web, cls.api = make_population()
         cls.inventory = make_inventory(cls.users)
         end_leaver(cls.users)
+        reinvite_returner(cls.users, cls.web)
         cls.people = persons_of(cls.users)
 
     def world_of(self, spec: WorldSpec) -> World:

@@ -29,3 +29,13 @@ class TokenForm(forms.Form):
         self.fields["scopes"].choices = [  # type: ignore[attr-defined]
             (s, f"{s} — {SCOPES[s]}") for s in sorted(allowed)
         ]
+
+
+class ConfirmWithPasswordForm(forms.Form):
+    password = forms.CharField(label=_("Your password"), strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete":
+                                                                 "current-password"}))
+
+
+class EmailChangeRequestForm(forms.Form):
+    email = forms.EmailField(label=_("New e-mail address"))

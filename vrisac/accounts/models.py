@@ -106,3 +106,54 @@ class ApiToken(models.Model):
     def is_usable(self) -> bool:
         now = timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class AccountChangeRequest(models.Model):
+    """A change of a person's account that an administrator asked for: nothing changes until
+    the person confirms it through the link e-mailed to them (only its hash is stored)."""
+
+    class Kind(models.TextChoices):
+        MFA_RESET = "mfa_reset", _("second-factor reset")
+        EMAIL_CHANGE = "email_change", _("e-mail address change")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="change_requests")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    new_email = models.EmailField(blank=True)
+    requested_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.user})"
+
+    @property
+    def is_open(self) -> bool:
+        return (self.confirmed_at is None and self.cancelled_at is None
+                and self.expires_at > timezone.now())
+
+
+class LoginThrottle(models.Model):
+    """Failed logins against one account, from every address: the back-off that the login
+    applies to unknown devices, and what the coordinators see as a locked account."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="login_throttle")
+    failures = models.PositiveIntegerField(default=0)
+    first_failure_at = models.DateTimeField()
+    last_failure_at = models.DateTimeField()
+    locked_since = models.DateTimeField(null=True, blank=True)
+    blocked_until = models.DateTimeField(null=True, blank=True)
+    #: Keyed hashes of the addresses the failures came from (at most a hundred kept).
+    addresses = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-last_failure_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.failures}"

@@ -57,7 +57,11 @@ def _password_changed(sender: Any, request: Any = None, user: Any = None, **kwar
 
 @receiver(password_reset)
 def _password_reset(sender: Any, request: Any = None, user: Any = None, **kwargs: Any) -> None:
+    from .throttle import account_unlock
+
     audit_record(action="password.reset", actor=user)
+    # The person proved they hold the mailbox: the account's login back-off is lifted.
+    account_unlock(user=user, reason="password reset")
 
 
 @receiver(email_changed)

@@ -3,7 +3,8 @@ from __future__ import annotations
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -14,8 +15,8 @@ from vrisac.core.types import AuthenticatedRequest
 from vrisac.organisations.selectors import membership_current_for_user
 
 from . import services
-from .forms import PreferencesForm, TokenForm
-from .models import ApiToken
+from .forms import ConfirmWithPasswordForm, PreferencesForm, TokenForm
+from .models import AccountChangeRequest, ApiToken
 
 
 @login_required
@@ -71,3 +72,40 @@ def sessions_end_others(request: AuthenticatedRequest) -> HttpResponse:
                           reason="by the person")
     messages.success(request, _("You are logged out everywhere else."))
     return redirect("accounts:profile")
+
+
+@never_cache
+def change_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The person confirms a change an administrator asked for: a second-factor reset with
+    their password (they may have lost the phone, so no login is needed), an e-mail change in
+    their own session (after password and second factor)."""
+    change = services.change_request_lookup(token)
+    if change is None:
+        return render(request, "accounts/change_invalid.html", status=404)
+    is_email = change.kind == AccountChangeRequest.Kind.EMAIL_CHANGE
+    if is_email and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if is_email and request.user.pk != change.user_id:
+        return render(request, "accounts/change_invalid.html", status=404)
+    form = ConfirmWithPasswordForm(request.POST or None) if not is_email else None
+    if request.method == "POST" and (form is None or form.is_valid()):
+        try:
+            if is_email:
+                services.email_change_confirm(raw_token=token,
+                                              user=request.user)  # type: ignore[arg-type]
+            else:
+                assert form is not None
+                services.mfa_reset_confirm(raw_token=token,
+                                           password=form.cleaned_data["password"])
+        except DomainError as exc:
+            if form is None:
+                return render(request, "accounts/change_invalid.html", status=404)
+            form.add_error("password" if exc.field == "password" else None, exc.message)
+        else:
+            if is_email:
+                messages.success(request, _("Your e-mail address is changed."))
+                return redirect("accounts:profile")
+            messages.success(request, _("Your second factor is reset. Log in and set up your "
+                                        "authenticator app."))
+            return redirect("account_login")
+    return render(request, "accounts/change_confirm.html", {"change": change, "form": form})

@@ -1,5 +1,7 @@
 """Administration of organisations and seats. Seats change only through the services, so the
-two-seat rule holds here exactly as in the interface and on the command line."""
+two-seat rule holds here exactly as in the interface and on the command line, and each change
+is audited with the administrator as its actor. The invitation link goes by e-mail to the
+invitee only: an administrator who saw it could accept it and set the account's password."""
 
 from __future__ import annotations
 
@@ -27,11 +29,15 @@ class OrganisationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # the organisations are facts (migrations), not edited by hand
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
 class InviteAdminForm(forms.ModelForm):
+    acting_user: Any = None
     email = forms.EmailField(label=_("E-mail address"))
     name = forms.CharField(label=_("Name"), max_length=150)
 
@@ -46,7 +52,7 @@ class InviteAdminForm(forms.ModelForm):
         try:
             self.invitation = membership_invite(
                 organisation=data["organisation"], email=data["email"], name=data["name"],
-                role=data.get("role") or None, acting_user=None,
+                role=data.get("role") or None, acting_user=self.acting_user,
             )
         except DomainError as exc:
             raise forms.ValidationError(exc.message) from None
@@ -63,7 +69,7 @@ class MembershipAdmin(admin.ModelAdmin):
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False,
                  **kwargs: Any) -> Any:
         if obj is None:
-            kwargs["form"] = InviteAdminForm
+            kwargs["form"] = type("InviteForm", (InviteAdminForm,), {"acting_user": request.user})
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
@@ -78,8 +84,7 @@ class MembershipAdmin(admin.ModelAdmin):
             made = invitation.membership
             obj.pk, obj.user, obj.organisation = made.pk, made.user, made.organisation
             obj.role, obj.status = made.role, made.status
-            messages.info(request, _("Invitation link (shown once): %(link)s")
-                          % {"link": invitation.link})
+            messages.info(request, _("Invitation sent to %(email)s.") % {"email": made.user.email})
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -87,4 +92,4 @@ class MembershipAdmin(admin.ModelAdmin):
     @admin.action(description=_("End the selected memberships (frees the seats)"))
     def end_memberships(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
         for membership in queryset.exclude(status=Membership.Status.ENDED):
-            membership_end(membership=membership, acting_user=None)
+            membership_end(membership=membership, acting_user=request.user)

@@ -48,7 +48,13 @@ class Organisation(models.Model):
 
 class MembershipQuerySet(models.QuerySet["Membership"]):
     def current(self) -> MembershipQuerySet:
-        """Active memberships and invitations that have not expired: they hold a seat."""
+        """Active memberships: the only ones that grant anything (roles, reads, tokens). A
+        pending invitation grants nothing until it is accepted."""
+        return self.filter(status=Membership.Status.ACTIVE)
+
+    def holding_seat(self) -> MembershipQuerySet:
+        """Active memberships and invitations that have not expired: they hold a seat (and a
+        person holds at most one of them), but only the active ones grant anything."""
         now = timezone.now()
         return self.filter(
             Q(status=Membership.Status.ACTIVE)
@@ -107,6 +113,11 @@ class Membership(models.Model):
 
     @property
     def is_current(self) -> bool:
+        """Active: the membership grants its role."""
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def holds_seat(self) -> bool:
         if self.status == self.Status.ACTIVE:
             return True
         return bool(

@@ -18,7 +18,7 @@ def organisation_list_with_seats() -> QuerySet[Organisation]:
 
 
 def seats_taken(organisation: Organisation) -> int:
-    return Membership.objects.current().filter(organisation=organisation).count()
+    return Membership.objects.holding_seat().filter(organisation=organisation).count()
 
 
 def membership_current_for_user(*, user_id: int) -> Membership | None:
@@ -31,7 +31,8 @@ def membership_current_for_user(*, user_id: int) -> Membership | None:
 
 
 def membership_list(*, organisation: Organisation | None = None) -> QuerySet[Membership]:
-    qs = Membership.objects.current().select_related("organisation", "user")
+    """Members and pending invitations: the seats taken."""
+    qs = Membership.objects.holding_seat().select_related("organisation", "user")
     if organisation is not None:
         qs = qs.filter(organisation=organisation)
     return qs.order_by("organisation__kind", "organisation__number", "user__name")

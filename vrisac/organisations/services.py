@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -63,7 +64,7 @@ def _require_manager(acting_user: Any) -> None:
     if acting_user is None:
         return
     viewer = viewer_for(acting_user)
-    if not (viewer.is_coordinator or viewer.is_admin):
+    if not (viewer.is_coordinator or viewer.is_admin or acting_user.is_superuser):
         raise NotAllowed(_("Only ISAC coordinators and administrators manage members."))
 
 
@@ -98,6 +99,9 @@ def membership_invite(
         validate_email(email)
     except ValidationError:
         raise DomainError(_("Enter a valid e-mail address."), field="email") from None
+    if acting_user is not None and email == (getattr(acting_user, "email", "") or "").lower():
+        raise DomainError(_("No one invites themselves: ask another coordinator or "
+                            "administrator."), field="email")
     if not name:
         raise DomainError(_("Enter the person's name."), field="name")
     role = role or organisation.default_role
@@ -113,7 +117,7 @@ def membership_invite(
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     _expire_stale_invitations(organisation=organisation)
     if organisation.has_seat_limit:
-        taken = Membership.objects.current().filter(organisation=organisation).count()
+        taken = Membership.objects.holding_seat().filter(organisation=organisation).count()
         if taken >= (organisation.seat_limit or 0):
             raise SeatLimitReached(
                 _("%(org)s already has %(n)d of %(n)d seats taken (members and pending "
@@ -124,16 +128,16 @@ def membership_invite(
     user = User.objects.filter(email__iexact=email).first()
     if user is not None:
         _expire_stale_invitations(user=user)
-        if Membership.objects.current().filter(user=user).exists():
+        if Membership.objects.holding_seat().filter(user=user).exists():
             raise DomainError(
                 _("%(email)s already has a seat or a pending invitation.") % {"email": email},
                 field="email",
             )
-        if not user.is_active:
-            user.is_active = True
-            user.save(update_fields=["is_active"])
+        # A removed person who is invited again stays inactive until they accept: until then
+        # their old password and second factor open nothing.
     else:
-        user = User.objects.create_user(email=email, name=name)
+        # Inactive until the invitation is accepted: no login, no password reset, no reads.
+        user = User.objects.create_user(email=email, name=name, is_active=False)
     raw = secrets.token_urlsafe(32)
     membership = Membership.objects.create(
         user=user,
@@ -177,14 +181,17 @@ def invitation_lookup(raw_token: str) -> Membership | None:
     if membership is None:
         token_failure_record("invitation")
         return None
-    if not membership.is_current:
+    if not membership.holds_seat:
         return None
     return membership
 
 
 @transaction.atomic
 def invitation_accept(*, raw_token: str, password: str, name: str | None = None) -> User:
-    """The invitee sets a password; the seat becomes active. MFA enrolment follows at login."""
+    """The invitee sets a new password; the seat becomes active. Whatever credentials the
+    account had before (a removed person invited again) are dropped: the old password, every
+    second factor and recovery code, every session. A new authenticator app is enrolled at
+    the first login."""
     membership = invitation_lookup(raw_token)
     if membership is None:
         raise DomainError(_("This invitation is not valid (any more). Ask a coordinator for a "
@@ -196,9 +203,14 @@ def invitation_accept(*, raw_token: str, password: str, name: str | None = None)
         validate_password(password, user=user)
     except ValidationError as exc:
         raise DomainError(" ".join(exc.messages), field="password") from None
+    if user.has_usable_password() and user.check_password(password):
+        raise DomainError(_("Choose a new password, not the one this account had before."),
+                          field="password")
+    dropped = Authenticator.objects.filter(user=user).delete()[0]
     user.set_password(password)
     user.is_active = True
     user.save(update_fields=["password", "is_active", "name"])
+    session_epoch_raise(user)
     membership.status = Membership.Status.ACTIVE
     membership.activated_at = timezone.now()
     membership.invite_token_hash = ""
@@ -208,7 +220,8 @@ def invitation_accept(*, raw_token: str, password: str, name: str | None = None)
     )
     forget_viewer(user)
     audit_record(action="membership.accept", actor=user, obj=membership,
-                 organisation_id=membership.organisation_id)
+                 organisation_id=membership.organisation_id,
+                 details={"second_factors_dropped": dropped})
     return user
 
 

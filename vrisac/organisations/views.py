@@ -8,6 +8,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from vrisac.accounts import selectors as account_selectors
+from vrisac.accounts import throttle
+from vrisac.accounts.models import User
 from vrisac.core.errors import DomainError
 from vrisac.core.types import AuthenticatedRequest
 from vrisac.sharing.policy import viewer_for
@@ -47,7 +50,20 @@ def members(request: AuthenticatedRequest) -> HttpResponse:
     organisations = [(org, by_org.get(org.pk, []))
                      for org in selectors.organisation_list_with_seats()]
     return render(request, "organisations/members.html",
-                  {"organisations": organisations, "form": form})
+                  {"organisations": organisations, "form": form,
+                   "locked": account_selectors.locked_accounts()})
+
+
+@login_required
+@require_POST
+def account_unlock(request: AuthenticatedRequest, user_pk: int) -> HttpResponse:
+    """Lift an account's login back-off (the person asked, from a new device)."""
+    _require_manager(request)
+    user = get_object_or_404(User, pk=user_pk)
+    throttle.account_unlock(user=user, reason="coordinator", acting_user=request.user)
+    messages.success(request, _("%(name)s can log in again from any device.")
+                     % {"name": user.name})
+    return redirect("organisations:members")
 
 
 @login_required
@@ -67,7 +83,7 @@ def member_end(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 def member_hand_over(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     _require_manager(request)
-    membership = get_object_or_404(Membership.objects.current(), pk=pk)
+    membership = get_object_or_404(Membership.objects.holding_seat(), pk=pk)
     form = HandOverForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

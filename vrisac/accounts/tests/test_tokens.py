@@ -20,7 +20,7 @@ from vrisac.accounts.services import hash_token, token_create, token_revoke
 from vrisac.core.errors import DomainError
 from vrisac.core.models import AuditEvent
 from vrisac.core.testing import client_for, make_person, organisation
-from vrisac.organisations.services import membership_invite
+from vrisac.organisations.services import invitation_accept, membership_invite
 
 TOKEN_LINE = re.compile(r"^[A-Za-z0-9_.:-]+$")
 
@@ -107,15 +107,19 @@ def test_create_token_command_prints_the_token_alone_on_the_last_line(capsys: An
 
 
 @pytest.mark.django_db
-def test_an_invited_account_can_use_a_token_at_once(capsys: Any) -> None:
+def test_an_invited_account_gets_a_token_only_once_it_has_accepted(capsys: Any) -> None:
     invitation = membership_invite(organisation=organisation("twente"),
                                    email="invited@twente.example", name="Invited",
                                    send_email=False)
     assert not invitation.membership.user.has_usable_password()
+    # A pending invitation grants nothing: no token, no reads.
+    with pytest.raises(CommandError, match="no current membership"):
+        call_command("create_token", "--email", "invited@twente.example")
+    invitation_accept(raw_token=invitation.raw_token, password="Lange-Zin-Met-Cijfers-2026")
     call_command("create_token", "--email", "invited@twente.example")
     raw = capsys.readouterr().out.splitlines()[-1]
     assert bearer(raw).get("/api/v1/reports").status_code == 200
-    # The web interface is still closed to them until they accept and enrol MFA.
+    # The web interface is still closed to them until they enrol MFA.
     assert Client().get("/dashboard/").status_code == 302
 
 
@@ -155,9 +159,17 @@ def test_vrisac_command_line_prints_a_usable_token(tmp_path: Path) -> None:
                               timeout=120, check=False)
 
     assert run("migrate", "--verbosity", "0").returncode == 0
+    assert run("createcachetable").returncode == 0
     added = run("add_member", "--org", "utrecht", "--email", "cli@utrecht.example",
                 "--name", "Cli", "--no-email")
     assert added.returncode == 0, added.stderr
+    pending = run("create_token", "--email", "cli@utrecht.example")
+    assert pending.returncode != 0 and "no current membership" in pending.stderr
+    raw_invitation = added.stdout.rstrip("/\n").rsplit("/", 1)[-1]
+    accepted = run("shell", "-c", "from vrisac.organisations.services import invitation_accept; "
+                   f"invitation_accept(raw_token={raw_invitation!r}, "
+                   "password='Lange-Zin-Met-Cijfers-2026')")
+    assert accepted.returncode == 0, accepted.stderr
     made = run("create_token", "--email", "cli@utrecht.example")
     assert made.returncode == 0, made.stderr
     assert TOKEN_LINE.match(made.stdout.rstrip("\n").splitlines()[-1])

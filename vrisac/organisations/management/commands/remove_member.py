@@ -18,7 +18,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         membership = (
-            Membership.objects.current()
+            Membership.objects.holding_seat()
             .select_related("user", "organisation")
             .filter(user__email__iexact=options["email"].strip())
             .first()

@@ -28,7 +28,7 @@ from vrisac.interop.stix.parsing import SCO_TYPES
 from vrisac.organisations.models import Organisation
 from vrisac.reports.models import Report
 from vrisac.sharing import tlp
-from vrisac.sharing.policy import NO_OWNER, Owner, Viewer, Visible, visible_q
+from vrisac.sharing.policy import NO_OWNER, Owner, Viewer, Visible
 
 from .models import TaxiiObject
 
@@ -87,24 +87,29 @@ def _report_owners(ids: list[str], viewer: Viewer) -> dict[str, Owner]:
 
 
 def owners_of(ids: Iterable[str], *, collection: Any, viewer: Viewer,
-              defined: dict[str, Owner]) -> dict[str, Owner]:
-    """The owner of each id (``NO_OWNER`` for a new one, and for cyber-observables)."""
+              defined: dict[str, Owner], versions: dict[str, int] | None = None
+              ) -> dict[str, Owner]:
+    """The owner of each id (``NO_OWNER`` for a new one, and for cyber-observables). With
+    ``versions``, counts there how many versions of each id (but the platform's own
+    definitions and reports) the collection holds."""
     wanted = [i for i in set(ids) if owned(i)]
     found = {i: defined[i] for i in wanted if i in defined}
     rest = [i for i in wanted if i not in found]
     found.update(_report_owners(rest, viewer))
     rest = [i for i in rest if i not in found]
-    seen = Q(collection=collection) | visible_q(TaxiiObject, viewer)
+    seen = Visible(TaxiiObject, viewer) | Q(collection=collection)
     first: dict[str, int] = {}
     platform: set[str] = set()
     for start in range(0, len(rest), BATCH):
         rows = (TaxiiObject.objects.filter(stix_id__in=rest[start:start + BATCH]).filter(seen)
                 .order_by("date_added", "pk")
-                .values_list("stix_id", "organisation_id", "report_id"))
-        for stix_id, organisation_id, report_id in rows:
+                .values_list("stix_id", "organisation_id", "report_id", "collection"))
+        for stix_id, organisation_id, report_id, where in rows:
             first.setdefault(stix_id, organisation_id)
             if report_id is not None:
                 platform.add(stix_id)
+            if versions is not None and where == collection:
+                versions[stix_id] = versions.get(stix_id, 0) + 1
     for stix_id, organisation_id in first.items():
         found[stix_id] = Owner(organisation_id, platform=stix_id in platform)
     return {i: found.get(i, NO_OWNER) for i in wanted}

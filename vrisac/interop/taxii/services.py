@@ -167,13 +167,15 @@ def _claims(obj: dict[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
-def _future(obj: dict[str, Any], now: datetime) -> str | None:
+def _future(obj: dict[str, Any], limit: str) -> str | None:
+    """Whether ``created`` or ``modified`` lies after ``limit`` (to the second: checked STIX
+    timestamps compare as text)."""
     for key in ("created", "modified"):
-        moment = parse_timestamp(obj.get(key))
-        if moment is not None and moment > now + CLOCK_SLACK:
+        value = obj.get(key)
+        if isinstance(value, str) and value[:19] > limit:
             return _("%(field)s %(value)s lies in the future; timestamps up to five minutes "
                      "ahead of the server's clock are accepted.") % {"field": key,
-                                                                     "value": obj[key]}
+                                                                     "value": value}
     return None
 
 
@@ -194,10 +196,14 @@ def _judge(objects: list[dict[str, Any]], rows: list[TaxiiObject], *, collection
     sharing policy decides who may write a version of an id and whom it may name as its
     creator; ``owners`` finds out whose the ids are."""
     defined = owners.platform_ids()
-    claims = [_claims(obj) for obj in objects]
+    limit = (now + CLOCK_SLACK).strftime("%Y-%m-%dT%H:%M:%S")
+    claims = [_claims(obj) if b"created_by_ref" in row.body else []
+              for obj, row in zip(objects, rows, strict=True)]
+    counts: dict[str, int] = {}
     found = owners.owners_of([obj["id"] for obj in objects]
                              + [ref for listed in claims for _key, ref in listed],
-                             collection=collection, viewer=viewer, defined=defined)
+                             collection=collection, viewer=viewer, defined=defined,
+                             versions=counts)
     names = (owners.platform_names() if any(obj["type"] == "identity" for obj in objects)
              else {})
     verdicts: dict[int, str | None] = {}
@@ -208,7 +214,7 @@ def _judge(objects: list[dict[str, Any]], rows: list[TaxiiObject], *, collection
         if not may_write_version(viewer, owner):
             verdicts[index] = _not_yours(owner, viewer)
             refused.append(index)
-        elif (reason := _future(obj, now)) is not None:
+        elif (reason := _future(obj, limit)) is not None:
             verdicts[index] = reason
         elif named is not None and not may_claim_source(viewer, named):
             verdicts[index] = _("An identity named %(name)s stands for another organisation "
@@ -232,7 +238,8 @@ def _judge(objects: list[dict[str, Any]], rows: list[TaxiiObject], *, collection
     # A new identity refused here (a name that is not the poster's) is no creator either.
     rejected = {objects[i]["id"] for i, reason in verdicts.items()
                 if reason is not None and found.get(objects[i]["id"], NO_OWNER) == NO_OWNER}
-    counts = owners.version_counts(collection, [obj["id"] for obj in objects])
+    counts.update(owners.version_counts(
+        collection, [obj["id"] for obj in objects if not owners.owned(obj["id"])]))
     for index, obj in enumerate(objects):
         if index in verdicts:
             continue

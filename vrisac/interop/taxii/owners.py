@@ -22,7 +22,11 @@ from typing import Any
 
 from django.db.models import Count, Q
 
-from vrisac.interop.stix.export import PLATFORM_IDENTITY, organisation_identity_id
+from vrisac.interop.stix.export import (
+    PLATFORM_IDENTITY,
+    organisation_identity_id,
+    platform_identity,
+)
 from vrisac.interop.stix.markings import TLP_EXTENSION_ID
 from vrisac.interop.stix.parsing import SCO_TYPES
 from vrisac.organisations.models import Organisation
@@ -34,8 +38,6 @@ from .models import TaxiiObject
 
 BATCH = 1000
 PLATFORM = Owner(platform=True)
-#: The name of the platform's own identity (the source of anonymous reports).
-PLATFORM_NAME = "VR-ISAC"
 
 
 def owned(stix_id: str) -> bool:
@@ -63,7 +65,7 @@ def platform_names() -> dict[str, Owner]:
     """The names that stand for an organisation of the platform, or for the platform."""
     found = {name_key(name): Owner(pk) for pk, name in
              Organisation.objects.values_list("pk", "name")}
-    found[name_key(PLATFORM_NAME)] = PLATFORM
+    found[name_key(platform_identity()["name"])] = PLATFORM
     return found
 
 

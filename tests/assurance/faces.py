@@ -416,6 +416,199 @@ def taxii(world: World, person: Person | None) -> set[Ref]:
     return out
 
 
+TAXII = "application/taxii+json;version=2.1"
+
+
+def _collection_url(key: str) -> str:
+    from vrisac.interop.taxii.collections import collection_id
+
+    return f"/taxii2/api/collections/{collection_id(key)}/objects/"
+
+
+def _post(client: Client, key: str, objects: list[dict[str, Any]]) -> Any:
+    return client.post(_collection_url(key), json.dumps({"objects": objects}),
+                       content_type=TAXII)
+
+
+def _later_than_everything() -> str:
+    """A ``modified`` after every stored version (and within the clock's allowance)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from vrisac.interop.stix.export import timestamp
+
+    return timestamp(timezone.now() + timedelta(minutes=1))
+
+
+def _attempt(stix_id: str, **fields: Any) -> dict[str, Any]:
+    """A version of an id: newer, relabelled (TLP:GREEN) and revoked in one."""
+    return {"type": stix_id.partition("--")[0], "spec_version": "2.1", "id": stix_id,
+            "created": "2026-01-01T00:00:00.000Z", "modified": _later_than_everything(),
+            "name": "attempt", "revoked": True,
+            "object_marking_refs": ["marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"],
+            **fields}
+
+
+def _new_id(type_: str) -> str:
+    import uuid
+
+    return f"{type_}--{uuid.uuid4()}"
+
+
+def post_as_everyone(world: World, oracle: Oracle) -> tuple[dict[str, Any], list[Any]]:
+    """Every active author with a token posts, to each collection it may, an identity of
+    its own and an indicator naming it as its creator: all accepted. Returns id -> how it
+    was written, and (poster, status id) of each envelope."""
+    from vrisac.accounts.models import User
+    from vrisac.interop.taxii.collections import collection_for, collection_id
+    from vrisac.interop.taxii.services import envelope_add
+    from vrisac.sharing.policy import viewer_for
+
+    from .world import Written
+
+    written: dict[str, Any] = {}
+    statuses: list[tuple[str, str]] = []
+    for key, person in world.people.items():
+        if key not in world.api or not person.reads_content:
+            continue
+        user = User.objects.get(pk=person.pk)
+        for collection in sorted(oracle.collections(person)):
+            identity = _attempt(_new_id("identity"), name=f"Poster {key}", revoked=False,
+                                identity_class="organization")
+            made = [identity, _attempt(_new_id("indicator"), revoked=False,
+                                       created_by_ref=identity["id"])]
+            # Through the service the TAXII view calls (the posts under test go over HTTP).
+            found = collection_for(viewer_for(user), str(collection_id(collection)),
+                                   with_label=True)
+            assert found is not None, (key, collection)
+            status = envelope_add(acting_user=user, collection=found, objects=made)
+            assert status.success_count == 2, (key, collection, status.failures)
+            statuses.append((key, str(status.id)))
+            for obj in made:
+                written[obj["id"]] = Written(platform=False, org=person.org,
+                                             collections=frozenset({collection}))
+    return written, statuses
+
+
+def platform_written(world: World, oracle: Oracle) -> dict[str, Any]:
+    """The ids the platform wrote: every world report's own id and its objects in the
+    collection that carries it; the definitions and the identities of the platform and of
+    the organisations. Cyber-observables (ids derived from values) are nobody's."""
+    from vrisac.interop.stix.export import PLATFORM_IDENTITY, organisation_identity_id
+    from vrisac.interop.stix.parsing import SCO_TYPES
+    from vrisac.interop.taxii.collections import collection_id
+    from vrisac.interop.taxii.models import TaxiiObject
+    from vrisac.reports.models import Report
+
+    from .world import NAMEABLE_ORGS, Written
+
+    written: dict[str, Any] = {PLATFORM_IDENTITY: Written(platform=True)}
+    for slug in NAMEABLE_ORGS:
+        written[organisation_identity_id(slug)] = Written(platform=True, org=slug)
+    by_pk = {pk: i for i, pk in world.report_pk.items()}
+    for pk, report_uuid in Report.objects.filter(pk__in=by_pk).values_list("pk", "uuid"):
+        i = by_pk[pk]
+        key = oracle.collection_of(i)
+        written[f"report--{report_uuid}"] = Written(
+            platform=True, org=world.people[world.spec.reports[i].author].org, report=i,
+            collections=frozenset({key} if key else ()))
+    for stix_id, type_, report_id, collection in TaxiiObject.objects.filter(
+            report_id__in=by_pk).values_list("stix_id", "type", "report_id", "collection"):
+        i = by_pk[report_id]
+        key = oracle.collection_of(i)
+        assert key is not None and collection == collection_id(key), (
+            f"report {i} is in a collection the rules do not give it")
+        if type_ not in SCO_TYPES and stix_id not in written:
+            written[stix_id] = Written(
+                platform=True, org=world.people[world.spec.reports[i].author].org,
+                report=i, collections=frozenset({key}))
+    for stix_id in TaxiiObject.objects.filter(
+            type__in=("marking-definition", "extension-definition")).values_list(
+            "stix_id", flat=True).distinct():
+        written[stix_id] = Written(platform=True)
+    return written
+
+
+def creator_fields(world: World) -> set[str]:
+    """Where an object names its creator: ``created_by_ref``, and every property of the
+    platform's own objects that points at an identity (a field added to the export is
+    tried without anyone adding it here)."""
+    from vrisac.interop.taxii.models import TaxiiObject
+
+    fields = {"created_by_ref"}
+    for body in TaxiiObject.objects.filter(report_id__in=world.report_pk.values()).values_list(
+            "body", flat=True):
+        for name, value in json.loads(bytes(body)).items():
+            if name.endswith("_ref") and str(value).startswith("identity--"):
+                fields.add(name)
+    return fields
+
+
+def _stored(ids: set[str]) -> set[tuple[Any, ...]]:
+    from vrisac.interop.taxii.models import TaxiiObject
+
+    return set(TaxiiObject.objects.filter(stix_id__in=ids).values_list(
+        "collection", "stix_id", "version_at", "latest", "tlp", "audience", "body"))
+
+
+@face("TAXII posts (who may write a version, whom an object may name)",
+      routes=("taxii2/api/status/<uuid:status_id>/",))
+def taxii_posts(world: World, person: Person | None) -> set[Ref]:
+    """The person posts, to every collection there is, a newer, relabelled and revoked
+    version of every id the platform or anyone else wrote, and new objects naming every
+    identity as their creator (in every field that can). The oracle decides each; the
+    status resource must say the same, and nothing refused changes."""
+    from vrisac.interop.taxii.collections import collection_id
+
+    from .world import NAMEABLE_ORGS
+
+    share_world_over_taxii(world)
+    oracle = Oracle(world)
+    posted, statuses = post_as_everyone(world, oracle)
+    written = {**platform_written(world, oracle), **posted}
+    identities = {i: w for i, w in written.items() if i.startswith("identity--")}
+    fields = creator_fields(world)
+    client = _exchange_client(world, person, accept=TAXII)
+    if client is None:
+        return set()
+    listing = fetch(client, "/taxii2/api/collections/")
+    listed = {c["id"] for c in json.loads(listing or b"{}").get("collections", [])}
+    assert listed == {str(collection_id(k)) for k in oracle.collections(person)}
+    out: set[Ref] = set()
+    for poster, status_id in statuses:  # a status resource is its poster's alone
+        body = fetch(client, f"/taxii2/api/status/{status_id}/")
+        assert bool(body) == (person is not None and poster == person.key), (poster, body)
+        out |= world.refs_in(body)
+    keys = ["participants", "partners", *(f"organisation:{slug}" for slug in NAMEABLE_ORGS)]
+    for key in keys:
+        versions = [_attempt(stix_id) for stix_id in written]
+        claims = [(_attempt(_new_id("indicator"), revoked=False, **{name: ref}), ref)
+                  for ref in identities for name in fields]
+        expected = {obj["id"]: oracle.may_post_version(person, key, written[obj["id"]])
+                    for obj in versions}
+        expected.update({obj["id"]: oracle.may_name_creator(person, key, identities[ref])
+                         for obj, ref in claims})
+        before = _stored(set(written))
+        response = _post(client, key, [*versions, *(obj for obj, _ref in claims)])
+        if key not in oracle.collections(person):
+            assert response.status_code in (401, 403, 404, 429), (key, response.status_code)
+            assert _stored(set(written)) == before, f"a refused post to {key} changed it"
+            continue
+        assert response.status_code == 202, (key, response.content)
+        status = json.loads(response.content)
+        again = fetch(client, f"/taxii2/api/status/{status['id']}/")
+        assert json.loads(again) == status
+        out |= world.refs_in(again)
+        accepted = {s["id"] for s in status["successes"]}
+        wrong = {i: ok for i, ok in expected.items() if (i in accepted) != ok}
+        assert not wrong, f"TAXII posts to {key}: accepted != oracle for {wrong}"
+        refused = set(expected) - accepted
+        assert _stored(refused) == {row for row in before if row[1] in refused}, (
+            f"a refused post changed what {key} holds")
+    return out
+
+
 def _misp_reports(world: World) -> list[tuple[int, Any]]:
     from vrisac.reports.models import Report
 
@@ -497,9 +690,10 @@ def mail_for(world: World, person: Person | None, messages: list[Any]) -> set[Re
 
 def emailed(oracle: Oracle, person: Person | None) -> set[Ref]:
     """What e-mail must carry: published reports the person may see and did not write,
-    never the text of a TLP:RED one."""
+    never the text of a TLP:RED one; nothing to someone who left (public reports too)."""
     return {("report", i) for i, r in enumerate(oracle.spec.reports)
-            if person is not None and r.status == "published" and r.tlp != "TLP:RED"
+            if person is not None and person.active and r.status == "published"
+            and r.tlp != "TLP:RED"
             and oracle.report(person, i) and r.author != person.key}
 
 
@@ -573,7 +767,6 @@ NOT_SHARED_CONTENT: dict[str, str] = {
     r"^(knowledge/|api/v1/knowledge/)": "the knowledge base (vrisac/knowledge/tests)",
     # Exchange: writes, descriptions and settings.
     r"^api/v1/stix/bundles$": "a STIX import (write)",
-    r"^taxii2/api/status/": "the status of the person's own envelope (counts and ids)",
     r"^exchange/taxii/": "coordinators' remote TAXII collections (settings and pull state)",
     r"^misp/\^(servers/getVersion|attributes/describeTypes|users/view|organisations/index)":
         "the version, the type table, the person's own account and the organisations",

@@ -570,6 +570,70 @@ class Oracle:
         return {("warning", n) for n in range(len(self.spec.warnings))
                 if self.warning(person, n)}
 
+    # --- writes over TAXII (docs/exchange.md, "Posting" and "Whose an id is") ------------
+
+    def collection_of(self, i: int) -> str | None:
+        """The TAXII collection that carries report ``i`` once shared (none for a draft, a
+        report retracted before, or one for named organisations or people)."""
+        r = self.spec.reports[i]
+        if r.status != "published" or r.audience in ("organisations", "people"):
+            return None  # a retraction reaches only the collections that carried it
+        if r.audience == "organisation":
+            return f"organisation:{self.world.people[r.author].org}"
+        return "participants" if r.audience == "participants" else "partners"
+
+    def collections(self, person: Person | None) -> set[str]:
+        """The collections a person may read and post to: all participants (participants
+        and coordinators), participants and partners (every content role), their own
+        organisation's."""
+        if person is None or not person.reads_content:
+            return set()
+        keys = {"partners", f"organisation:{person.org}"}
+        if person.is_participant:
+            keys.add("participants")
+        return keys
+
+    def _known(self, person: Person, key: str, written: Written) -> bool:
+        """Whether the versions of an id are ones the person could know: in the collection
+        posted to, in a collection the person reads, or of a report the person may see."""
+        if written.report is not None and self.report(person, written.report):
+            return True
+        return any(k == key or k in self.collections(person) for k in written.collections)
+
+    def may_post_version(self, person: Person | None, key: str, written: Written) -> bool:
+        """May this person post a version of an id written so into collection ``key``? An
+        id belongs to the organisation that first stored it; what the platform writes (a
+        report's objects, its definitions and identities) only the platform writes."""
+        if person is None or key not in self.collections(person):
+            return False
+        if written.platform and written.report is None:
+            return False
+        if not self._known(person, key, written):
+            return True  # a new id, as far as the person can tell
+        return not written.platform and written.org == person.org
+
+    def may_name_creator(self, person: Person | None, key: str, written: Written) -> bool:
+        """May an object this person posts name this identity as its creator? Its own
+        organisation, or an identity it cannot know to be someone else's; never the
+        platform's own."""
+        if person is None or key not in self.collections(person):
+            return False
+        if written.platform and written.report is None:
+            return written.org == person.org
+        return not self._known(person, key, written) or written.org == person.org
+
+
+@dataclass(frozen=True)
+class Written:
+    """Who wrote the versions of a STIX id: the platform (for world report ``report``, or
+    its own definitions and identities, standing for organisation ``org``), or a person of
+    organisation ``org``; and the collections that hold them."""
+
+    platform: bool
+    org: str | None = None
+    report: int | None = None
+    collections: frozenset[str] = frozenset()
+
 
 def only(kinds: Iterable[str], refs: set[Ref]) -> set[Ref]:
     wanted = set(kinds)

@@ -509,3 +509,45 @@ def group_count(organisations: int) -> int | None:
     """A count of organisations as it may be shown (beside a product or a vulnerability):
     itself from ``MIN_GROUP_SIZE`` on, otherwise None, shown as "fewer than six"."""
     return organisations if aggregate_allowed(organisations) else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing versions of exchanged objects: who may post a version of a STIX id over TAXII (and
+# push an event of a uuid over the MISP face), and whom a posted object may name as its
+# creator. A STIX id belongs to the organisation that first stored it; the ids the platform
+# writes itself (its reports' objects, the TLP definitions, the identities of the platform
+# and of its organisations) only the platform writes. Whose an id is, the face finds out
+# (vrisac/interop/taxii/owners.py); what that owner allows, these two functions decide.
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Owner:
+    """Whose a STIX id (or a MISP event's uuid) is: an organisation of the platform, or none
+    (a new id, a third party's identity); ``platform`` when only the platform writes it."""
+
+    organisation_id: int | None = None
+    platform: bool = False
+
+
+NO_OWNER = Owner()
+
+
+def may_write_version(viewer: Viewer, owner: Owner) -> bool:
+    """Whether the viewer may store a version of an id of this owner: a content role, writing
+    a new id or one of its own organisation's; never an id only the platform writes (a report
+    changes on the platform, and its versions reach the collections from there)."""
+    if not viewer.reads_content or owner.platform:
+        return False
+    return owner.organisation_id is None or owner.organisation_id in viewer.organisation_ids
+
+
+def may_claim_source(viewer: Viewer, identity: Owner) -> bool:
+    """Whether an object the viewer writes may name this identity as its creator
+    (``created_by_ref``, an identity's name): its own organisation, or a third party the
+    platform does not know; never another organisation, nor the platform's own voice (the
+    source of anonymous reports)."""
+    if not viewer.reads_content:
+        return False
+    if identity.organisation_id is not None:
+        return identity.organisation_id in viewer.organisation_ids
+    return not identity.platform

@@ -58,10 +58,15 @@ def platform_identity() -> dict[str, Any]:
     }
 
 
+def organisation_identity_id(slug: str) -> str:
+    """The id of the identity the platform writes for an organisation."""
+    return stable_id("identity", "organisation", slug)
+
+
 def organisation_identity(organisation: Any) -> dict[str, Any]:
     return {
         "type": "identity", "spec_version": "2.1",
-        "id": stable_id("identity", "organisation", organisation.slug),
+        "id": organisation_identity_id(organisation.slug),
         "created": PLATFORM_CREATED, "modified": PLATFORM_CREATED,
         "name": organisation.name, "identity_class": "organization",
     }

@@ -43,6 +43,8 @@ class TaxiiObject(SharedContent):
         indexes = [
             models.Index(fields=["collection", "date_added", "id"], name="taxii_object_added"),
             models.Index(fields=["report"], name="taxii_object_report"),
+            # Whose an id is: its versions in every collection (see owners.py).
+            models.Index(fields=["stix_id"], name="taxii_object_stix_id"),
         ]
 
     def __str__(self) -> str:

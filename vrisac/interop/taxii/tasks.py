@@ -22,10 +22,14 @@ def import_reports(ctx: JobContext, status: str) -> dict[str, Any]:
 
     row = TaxiiStatus.objects.select_related("user").get(pk=status)
     ids = [item["id"] for item in row.successes]
-    bodies = TaxiiObject.objects.filter(collection=row.collection, stix_id__in=ids,
-                                        latest=True).values_list("body", flat=True)
+    viewer = viewer_for(row.user)
+    # Only what the poster's organisation posted: an object already stored as posted by
+    # someone else succeeds without being the poster's.
+    bodies = TaxiiObject.objects.filter(
+        collection=row.collection, stix_id__in=ids, latest=True, report__isnull=True,
+        organisation_id__in=viewer.organisation_ids).values_list("body", flat=True)
     objects = [orjson.loads(bytes(body)) for body in bodies]
-    collection = collection_for(viewer_for(row.user), str(row.collection))
+    collection = collection_for(viewer, str(row.collection))
     if collection is None:
         ctx.log("the poster no longer reaches this collection; nothing imported")
         return {"imported": 0}

@@ -438,6 +438,21 @@ def _supersede(objects: list[dict[str, Any]], *, collection: Any, report: Any
     return out
 
 
+def _new_observables(objects: list[dict[str, Any]], collection: Any
+                     ) -> list[dict[str, Any]]:
+    """``objects`` without the cyber-observables the collection holds as they are: an
+    observable's version is the time it was added, so writing it again unchanged would add
+    a version at every change of its report."""
+    observables = [obj["id"] for obj in objects if not owners.owned(obj["id"])]
+    if not observables:
+        return objects
+    latest = {stix_id: body for (stix_id, _at), body in owners.stored_versions(
+        collection, observables, latest_only=True).items()}
+    return [obj for obj in objects
+            if owners.owned(obj["id"]) or latest.get(obj["id"]) is None
+            or orjson.loads(latest[obj["id"]]) != obj]
+
+
 def report_shared(*, report: Any) -> None:
     """Keep a report's STIX objects in its TAXII collection in step with the report: every
     published version is added (a retracted report as revoked), and earlier rows take the
@@ -468,7 +483,8 @@ def report_shared(*, report: Any) -> None:
         collections |= posted
     objects = report_objects(report) if collections else []
     for collection in sorted(collections):
-        rows = _rows(_supersede(objects, collection=collection, report=report),
+        rows = _rows(_supersede(_new_observables(objects, collection), collection=collection,
+                                report=report),
                      collection=collection, audience=report.audience,
                      organisation_id=report.organisation_id, author_id=report.author_id,
                      default_tlp=report.tlp, now=timezone.now(), report_id=report.pk,

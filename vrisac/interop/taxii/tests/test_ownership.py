@@ -380,3 +380,19 @@ def test_an_id_another_organisation_stored_first_stays_theirs_when_a_report_carr
     assert read(reader, theirs["id"]) == [theirs]
     assert read(reader, posted["id"]) == [posted]
     assert read(reader, bundle[1]["id"])[0]["revoked"] is True  # Utrecht's own report
+
+
+def test_a_report_shared_again_adds_no_version_of_its_unchanged_observables(
+        people: dict[str, Any]) -> None:
+    """An observable's version is the time it was added: sharing a report again (an edit of
+    its text) must not add a version of each of its unchanged observables."""
+    from vrisac.interop.taxii.models import TaxiiObject
+    from vrisac.interop.taxii.services import report_shared
+
+    report = make_report(people["utrecht"], tlp="TLP:GREEN", audience="partners",
+                         indicators=[{"type": "domain", "value": "observed-once.example.nl"}])
+    observables = TaxiiObject.objects.filter(type="domain-name")
+    assert observables.count() == 1
+    report_shared(report=report)
+    report_shared(report=report)
+    assert observables.count() == 1

@@ -3,10 +3,16 @@ peak memory."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
+import signal
+import socket
 import statistics
+import subprocess
+import sys
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -55,6 +61,68 @@ def fresh_database(url: str | None, *, sqlite_name: str, prefix: str) -> str:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     return url
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and every process below it (Linux /proc)."""
+    found, stack = [], [pid]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                stack += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def vrisac(env: dict[str, str], *args: str) -> str:
+    """``vrisac ARGS`` in a process of its own with ``env``; its output, or exit saying why."""
+    done = subprocess.run([sys.executable, "-m", "config.cli", *args], env=env, cwd=ROOT,
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"vrisac {' '.join(args)} failed: {done.stderr[-2000:]}")
+    return done.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    """Stop a server started in a session of its own, with every process it started."""
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+
+
+@contextmanager
+def served(env: dict[str, str], *options: str, log: Path) -> Iterator[tuple[int, str]]:
+    """``vrisac serve OPTIONS`` on a free port of the loopback, until it answers /healthz:
+    (the pid of its session leader, its base URL); stopped afterwards."""
+    port = free_port()
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "config.cli", "serve", "--host", "127.0.0.1", "--port",
+             str(port), *options],
+            env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline and server.poll() is None:
+                try:
+                    urllib.request.urlopen(f"{base}/healthz", timeout=2).close()
+                    break
+                except OSError:
+                    time.sleep(0.3)
+            else:
+                raise SystemExit(f"vrisac serve did not come up; see {log}")
+            yield server.pid, base
+        finally:
+            stop_server(server)
 
 
 def peak_rss_mb() -> float:

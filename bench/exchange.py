@@ -22,11 +22,8 @@ platform alone. Peak resident memory is sampled over each server's whole process
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import random
-import signal
-import subprocess
 import sys
 import threading
 import time
@@ -41,7 +38,7 @@ from urllib.parse import urlencode
 import orjson
 import requests
 
-from bench.common import ROOT, fresh_database
+from bench.common import ROOT, fresh_database, process_tree, served, vrisac
 
 MEDIA = "application/taxii+json;version=2.1"
 ENVELOPE = 1000
@@ -82,20 +79,9 @@ def indicators(count: int, seed: int = 4) -> Iterator[dict[str, Any]]:
 
 # --- peak memory of a process tree --------------------------------------------------------
 
-def _tree(pid: int) -> list[int]:
-    found, stack = [], [pid]
-    while stack:
-        current = stack.pop()
-        found.append(current)
-        for task in Path(f"/proc/{current}/task").glob("*"):
-            with contextlib.suppress(OSError):
-                stack += [int(c) for c in (task / "children").read_text().split()]
-    return found
-
-
 def tree_rss_mb(pid: int) -> float:
     total = 0
-    for each in _tree(pid):
+    for each in process_tree(pid):
         try:
             for line in Path(f"/proc/{each}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -249,14 +235,6 @@ def medallion_peer() -> Iterator[Peer]:
                    testing.COLLECTION_ID, {"Authorization": f"Basic {pair}"})
 
 
-def _manage(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "config.cli", *args], env=env, cwd=ROOT,
-                          capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"vrisac {' '.join(args)} failed: {done.stderr[-2000:]}")
-    return done.stdout
-
-
 @contextmanager
 def platform_peer(database: str | None, size: int, workers: int) -> Iterator[Peer]:
     url = fresh_database(database, sqlite_name=f"exchange-{size}.sqlite3",
@@ -266,37 +244,12 @@ def platform_peer(database: str | None, size: int, workers: int) -> Iterator[Pee
     env = {**os.environ, "DATABASE_URL": url, "VRISAC_ENV": "local",
            "DJANGO_SETTINGS_MODULE": "config.settings.local", "VRISAC_LOG_LEVEL": "WARNING",
            "VRISAC_DATA_DIR": str(data_dir)}
-    _manage(env, "migrate", "--noinput", "--verbosity", "0")
-    _manage(env, "createcachetable")
+    vrisac(env, "migrate", "--noinput", "--verbosity", "0")
     token, api_root, collection = _platform_account(env)
-    from vrisac.interop.taxii_client.testing import free_port
-
-    port = free_port()
-    log = (data_dir / "serve.log").open("wb")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "config.cli", "serve", "--host", "127.0.0.1", "--port",
-         str(port), "--workers", str(workers), "--task-workers", "0"],
-        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline and server.poll() is None:
-            try:
-                requests.get(f"{base}/healthz", timeout=2)
-                break
-            except requests.RequestException:
-                time.sleep(0.3)
-        else:
-            raise SystemExit(f"vrisac serve did not come up; see {data_dir / 'serve.log'}")
-        yield Peer(f"VR-ISAC ({'PostgreSQL' if database else 'SQLite'})", server.pid,
+    with served(env, "--workers", str(workers), "--task-workers", "0",
+                log=data_dir / "serve.log") as (pid, base):
+        yield Peer(f"VR-ISAC ({'PostgreSQL' if database else 'SQLite'})", pid,
                    f"{base}{api_root}", collection, {"Authorization": f"Bearer {token}"})
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-        log.close()
 
 
 _ACCOUNT = """
@@ -314,7 +267,7 @@ def _platform_account(env: dict[str, str]) -> tuple[str, str, str]:
     (token, API root path, collection id)."""
     if not (ROOT / "vrisac" / "interop" / "taxii" / "collections.py").exists():
         raise SystemExit("the platform's TAXII server is not on this branch yet")
-    token, collection = _manage(env, "shell", "-c", _ACCOUNT).split()[-2:]
+    token, collection = vrisac(env, "shell", "-c", _ACCOUNT).split()[-2:]
     return token, "/taxii2/api/", collection
 
 

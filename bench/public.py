@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import signal
 import socket
 import statistics
 import subprocess
@@ -23,7 +22,7 @@ import threading
 import time
 from pathlib import Path
 
-from .common import ROOT, peak_rss_mb, setup_django
+from .common import ROOT, peak_rss_mb, setup_django, stop_server
 
 
 def _free_port() -> int:
@@ -173,8 +172,4 @@ def main(argv: list[str]) -> None:
         print(f"server resident memory (all processes): {_server_rss_mb(server.pid):.0f} MB; "
               f"load generator peak: {peak_rss_mb():.0f} MB")
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
+        stop_server(server)

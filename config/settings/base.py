@@ -386,6 +386,11 @@ VRISAC_NVD_API_KEY = env.get("VRISAC_NVD_API_KEY", "") or ""
 VRISAC_CVE5_URLS = env.get_list("VRISAC_CVE5_URLS")
 VRISAC_KEV_URLS = env.get_list("VRISAC_KEV_URLS")
 VRISAC_EPSS_URLS = env.get_list("VRISAC_EPSS_URLS")
+#: The work one PDF may cost when its text is read for extraction (the page, the API,
+#: `vrisac extract`), in a process of its own (vrisac/intel/pdftext.py): decompressed page
+#: content in all, a page that repeats a stream counting it again, and processor seconds.
+VRISAC_EXTRACT_PDF_CONTENT_MB = max(1, env.get_int("VRISAC_EXTRACT_PDF_CONTENT_MB", 20))
+VRISAC_EXTRACT_PDF_CPU_SECONDS = max(1, env.get_int("VRISAC_EXTRACT_PDF_CPU_SECONDS", 3))
 #: Size limits per imported file, in MB.
 VRISAC_IMPORT_MAX_MB = {
     "csaf": env.get_int("VRISAC_CSAF_MAX_MB", 20),

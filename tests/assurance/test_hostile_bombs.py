@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from tests.assurance.importers import _write, by_name
 from vrisac.advisories.services import import_sources
@@ -171,3 +172,100 @@ def test_no_xml_parser_but_a_hardened_one_in_the_platform() -> None:
              for path in (ROOT / "vrisac").rglob("*.py") if "/tests/" not in str(path)
              for match in XML_PARSERS.finditer(path.read_text(encoding="utf-8"))]
     assert found == []
+
+
+#: Ten pages whose contents are ONE stream unpacking to 70 MB, parsed again for every page:
+#: comment lines (read whole: 41 s of processor time for a 250 KB upload) and text operators
+#: (a 180 KB upload; 8 s before pypdf's own token limit stopped it).
+PDF_BOMB_FILLERS = {"comments": b"% " + b"padding " * 12 + b"\n",
+                    "operators": b"BT /F1 12 Tf (A) Tj ET\n"}
+
+
+@pytest.mark.parametrize("shape", sorted(PDF_BOMB_FILLERS))
+def test_pdf_pages_sharing_one_huge_stream_are_refused_at_the_content_budget(
+        shape: str) -> None:
+    """Counted per page (each page repeats the parse), the content passes the budget on
+    the first page: refused before the parse, the answer naming the file and the budget."""
+    from vrisac.intel.extract import text_from_file
+    from vrisac.intel.testing import shared_stream_pdf
+
+    bomb = shared_stream_pdf(pages=10, megabytes=70, filler=PDF_BOMB_FILLERS[shape])
+    assert len(bomb) < 300 * 1024
+    with pytest.raises(DomainError) as caught, translation.override("en"):
+        text_from_file("bomb.pdf", bomb)
+    assert caught.value.message == (
+        "The PDF bomb.pdf needs more work to read than this server allows: more than 20 MB "
+        "of page content (a page that repeats content counts it again). Split it up, or "
+        "paste its text.")
+    assert caught.value.field == "file"
+
+
+def test_pdf_pages_under_the_content_budget_are_stopped_by_the_processor_limit(
+        settings: Any) -> None:
+    """The parse runs in a process the kernel stops at its processor budget (RLIMIT_CPU):
+    with the content budget out of the way, the bomb that needs 41 s gets 1 s."""
+    from vrisac.intel.extract import text_from_file
+    from vrisac.intel.testing import shared_stream_pdf
+
+    settings.VRISAC_EXTRACT_PDF_CONTENT_MB = 1000
+    settings.VRISAC_EXTRACT_PDF_CPU_SECONDS = 1
+    with pytest.raises(DomainError) as caught, translation.override("en"):
+        text_from_file("bomb.pdf", shared_stream_pdf(pages=10, megabytes=70))
+    assert caught.value.message == (
+        "The PDF bomb.pdf needs more work to read than this server allows: more processor "
+        "time than its limit of 1 s. Split it up, or paste its text.")
+
+
+def test_pdf_reader_that_does_not_answer_in_time_is_killed(settings: Any,
+                                                          monkeypatch: Any) -> None:
+    """A reader that gets no processor time (a busy machine) is killed at the wall-clock
+    limit and the upload is answered, not left waiting."""
+    from vrisac.intel import pdftext
+    from vrisac.intel.extract import text_from_file
+    from vrisac.intel.testing import shared_stream_pdf
+
+    settings.VRISAC_EXTRACT_PDF_CONTENT_MB = 1000
+    settings.VRISAC_EXTRACT_PDF_CPU_SECONDS = 100
+    monkeypatch.setattr(pdftext.Budget, "wall_seconds", property(lambda self: 1.0))
+    with pytest.raises(DomainError) as caught, translation.override("en"):
+        text_from_file("bomb.pdf", shared_stream_pdf(pages=10, megabytes=70))
+    assert caught.value.message.startswith(
+        "Reading the PDF bomb.pdf did not finish within its limit of 1 s")
+
+
+BUDGET_SPENT_NL = ("De pdf bomb.pdf vraagt meer werk om te lezen dan deze server toestaat: "
+                   "meer dan 20 MB pagina-inhoud (een pagina die inhoud herhaalt, telt die "
+                   "opnieuw). Splits hem op, of plak de tekst ervan.")
+
+
+@pytest.mark.parametrize("face", ["api", "page", "command"])
+def test_pdf_bomb_is_answered_with_the_budget_on_every_face(
+        face: str, people: dict[str, Any], tmp_path: Path) -> None:
+    """The API (``POST /api/v1/extract/file``), the extraction page and ``vrisac extract``
+    read files through the same budget, and say so in the members' language."""
+    import html
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.core.management import CommandError, call_command
+
+    from vrisac.core.testing import api_client, client_for
+    from vrisac.intel.testing import shared_stream_pdf
+
+    bomb = shared_stream_pdf()
+    if face == "api":
+        client = api_client(people["utrecht"], ["intel:read"])
+        response = client.post("/api/v1/extract/file",
+                               {"file": SimpleUploadedFile("bomb.pdf", bomb)})
+        assert response.status_code == 400 and response.json()["field"] == "file"
+        assert response.json()["detail"] == BUDGET_SPENT_NL
+    elif face == "page":
+        response = client_for(people["utrecht"]).post(
+            "/intel/extract/", {"file": SimpleUploadedFile("bomb.pdf", bomb)})
+        assert response.status_code == 200
+        assert BUDGET_SPENT_NL in html.unescape(response.content.decode())
+    else:
+        path = tmp_path / "bomb.pdf"
+        path.write_bytes(bomb)
+        with pytest.raises(CommandError) as caught, translation.override("nl"):
+            call_command("extract", str(path))
+        assert str(caught.value) == BUDGET_SPENT_NL.replace("bomb.pdf", str(path))

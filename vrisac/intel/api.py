@@ -344,7 +344,10 @@ def extract_text(request: HttpRequest, payload: ExtractIn) -> dict[str, Any]:
 
 @router.post("/extract/file", response=ExtractOut)
 def extract_file(request: HttpRequest, file: File[UploadedFile]) -> dict[str, Any]:
-    """The same for an uploaded PDF or text file (at most 20 MB)."""
+    """The same for an uploaded PDF or text file (at most 20 MB). The answer waits for the
+    file to be read: a PDF is read by a process of its own within a work budget (page content
+    and processor time, docs/operations.md), and one that needs more is refused (400) with
+    a message naming the budget."""
     require_scope(request, "intel:read")
     if (file.size or 0) > MAX_FILE_BYTES:
         raise DomainError(_("The file %(f)s is larger than %(n)d MB.")

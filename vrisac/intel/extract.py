@@ -3,26 +3,32 @@
 The same function serves the page, the API (``POST /api/v1/extract``) and the command line
 (``vrisac extract FILE``). Every pattern here runs in time linear in the text (no nested
 unbounded repetition), and the text, the file and the number of candidates are capped, so
-megabytes of hostile input get a clear message rather than a hung worker.
+megabytes of hostile input get a clear message rather than a hung worker. A PDF's text is
+read by a process of its own with a work budget (``pdftext``): a small PDF can ask for
+minutes of parsing.
 """
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from vrisac.core.errors import DomainError
 
+from . import pdftext
 from .normalise import InvalidValue, Normalised, normalise, refang
 
 MAX_TEXT_CHARS = 1_000_000
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_PDF_PAGES = 500
+#: Address space of the process that reads a PDF (it holds the interpreter, pypdf, the file
+#: and the decompressed content of the budget).
+PDF_MEMORY_BYTES = 1024 * 1024 * 1024
 MAX_CANDIDATES = 5000
 
 FILE_EXTENSIONS = [
@@ -209,11 +215,12 @@ def _hashes(collector: _Collector) -> None:
             if len(kinds) > 1 and len(matches) == len(kinds):
                 group += 1
                 line_group = group
-            lowered = line.lower()
+            # Once per line: asked per hash, a megabyte-long line of hashes took 20 s.
+            ja3_line = "ja3" in line.lower()
             for match in matches:
                 raw = match.group(0)
                 type_ = _HASH_TYPES[len(raw)]
-                if type_ == "md5" and "ja3" in lowered:
+                if type_ == "md5" and ja3_line:
                     type_ = "ja3"
                 collector.add(type_, raw, line_start + match.start(),
                               None if type_ == "ja3" else line_group)
@@ -275,33 +282,44 @@ def text_from_file(name: str, data: bytes) -> str:
     return text
 
 
-def _pdf_text(name: str, data: bytes) -> str:
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
+def pdf_budget() -> pdftext.Budget:
+    """The work one PDF may cost (settings ``VRISAC_EXTRACT_PDF_*``)."""
+    return pdftext.Budget(
+        content_bytes=settings.VRISAC_EXTRACT_PDF_CONTENT_MB * 1024 * 1024,
+        cpu_seconds=settings.VRISAC_EXTRACT_PDF_CPU_SECONDS, memory_bytes=PDF_MEMORY_BYTES,
+        max_pages=MAX_PDF_PAGES, max_chars=MAX_TEXT_CHARS)
 
+
+def _pdf_text(name: str, data: bytes) -> str:
+    """The text, read by a process of its own within the budget (``pdftext``)."""
+    budget = pdf_budget()
     try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise DomainError(_("The PDF %(f)s is protected with a password.") % {"f": name},
-                              field="file")
-        pages = reader.pages
-        if len(pages) > MAX_PDF_PAGES:
-            raise DomainError(_("The PDF %(f)s has more than %(n)d pages.")
-                              % {"f": name, "n": MAX_PDF_PAGES}, field="file")
-        parts: list[str] = []
-        size = 0
-        for page in pages:
-            text = page.extract_text() or ""
-            size += len(text)
-            if size > MAX_TEXT_CHARS:
-                raise DomainError(_("The PDF %(f)s has more than %(n)s characters of text; "
-                                    "split it up.") % {"f": name, "n": f"{MAX_TEXT_CHARS:,}"},
-                                  field="file")
-            parts.append(text)
-    except DomainError:
-        raise
-    except (PyPdfError, ValueError, KeyError, TypeError, IndexError, AttributeError,
-            RecursionError, OSError, AssertionError, ZeroDivisionError) as exc:
-        raise DomainError(_("The file %(f)s is not a readable PDF (%(e)s).")
-                          % {"f": name, "e": exc.__class__.__name__}, field="file") from None
-    return "\n".join(parts)
+        return pdftext.read(data, budget)
+    except pdftext.Refused as refused:
+        raise DomainError(_refusal(name, refused, budget), field="file") from None
+
+
+def _refusal(name: str, refused: pdftext.Refused, budget: pdftext.Budget) -> str:
+    mb = 1024 * 1024
+    worded: dict[str, tuple[str, dict[str, Any]]] = {
+        "password": (_("The PDF %(f)s is protected with a password."), {}),
+        "pages": (_("The PDF %(f)s has more than %(n)d pages."), {"n": MAX_PDF_PAGES}),
+        "chars": (_("The PDF %(f)s has more than %(n)s characters of text; split it up."),
+                  {"n": f"{MAX_TEXT_CHARS:,}"}),
+        "content": (_("The PDF %(f)s needs more work to read than this server allows: more "
+                      "than %(n)d MB of page content (a page that repeats content counts it "
+                      "again). Split it up, or paste its text."),
+                    {"n": budget.content_bytes // mb}),
+        "cpu": (_("The PDF %(f)s needs more work to read than this server allows: more "
+                  "processor time than its limit of %(n)d s. Split it up, or paste its text."),
+                {"n": budget.cpu_seconds}),
+        "memory": (_("The PDF %(f)s needs more work to read than this server allows: more "
+                     "than %(n)d MB of memory. Split it up, or paste its text."),
+                   {"n": budget.memory_bytes // mb}),
+        "time": (_("Reading the PDF %(f)s did not finish within its limit of %(n)d s; the "
+                   "server is busy. Try again later, or paste its text."),
+                 {"n": budget.wall_seconds}),
+    }
+    message, values = worded.get(refused.reason, (
+        _("The file %(f)s is not a readable PDF (%(e)s)."), {"e": refused.detail}))
+    return message % {"f": name, **values}

@@ -472,6 +472,14 @@ def _restore_sqlite(folder: Path, manifest: dict[str, Any]) -> None:
     _compare(manifest["tables"], table_digests(), where="the restored database")
 
 
+def _user_triggers(cursor: Any, tables: Iterable[str], *, enabled: bool) -> None:
+    """Switch the tables' own triggers off or on (ALTER TABLE, which the tables' owner may
+    do; no superuser needed), inside the restore's transaction."""
+    action = "ENABLE" if enabled else "DISABLE"
+    for table in tables:
+        cursor.execute(f"ALTER TABLE {_q(table)} {action} TRIGGER USER")
+
+
 def _restore_postgresql(folder: Path, manifest: dict[str, Any], progress: Progress) -> None:
     _migrate_to(manifest["migrations"])
     tables = manifest["tables"]
@@ -484,6 +492,11 @@ def _restore_postgresql(folder: Path, manifest: dict[str, Any], progress: Progre
                 raise BackupError(f"the tables {', '.join(missing[:5])} are missing here.")
             names = ", ".join(_q(t) for t in tables)
             wrapper.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+            # The rows go in as they were, triggers off: a trigger that derives rows (the
+            # search index from knowledge items and reports) would write rows that the
+            # backup holds too (a duplicate key) or a value of its own. Constraint triggers
+            # (foreign keys, checked at commit) stay on. Back on before the commit.
+            _user_triggers(wrapper, tables, enabled=False)
             for table, facts in tables.items():
                 progress(f"database: {table}")
                 cols = ", ".join(_q(c) for c in facts["columns"])
@@ -491,6 +504,10 @@ def _restore_postgresql(folder: Path, manifest: dict[str, Any], progress: Progre
                         raw.copy(f"COPY {_q(table)} ({cols}) FROM STDIN") as copy:
                     while chunk := handle.read(CHUNK):
                         copy.write(chunk)
+            # The foreign keys are checked now (they wait for the commit otherwise, and a
+            # table with checks pending cannot have its triggers switched back on).
+            wrapper.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            _user_triggers(wrapper, tables, enabled=True)
             for table in tables:
                 for column in connection.introspection.get_sequences(wrapper, table):
                     col = column["column"]
@@ -569,6 +586,23 @@ def to_keep(stamps: Iterable[datetime], *, daily: int, weekly: int, monthly: int
     return keep
 
 
+def _backups_in(directory: Path) -> dict[datetime, Path]:
+    """The backups in ``directory`` by their time: files named as this platform names them."""
+    return {stamp: path for path in directory.iterdir()
+            if (stamp := backup_time(path)) is not None and path.is_file()}
+
+
+def backup_newest(path: Path) -> Path:
+    """``path`` itself, or for a folder its newest backup (by the time in its name)."""
+    if not path.is_dir():
+        return path
+    found = _backups_in(path)
+    if not found:
+        raise BackupError(f"{path} holds no backup (no file named vrisac-<UTC time>.tar.gz, "
+                          "as `vrisac backup` names them).")
+    return found[max(found)]
+
+
 def backups_rotate(*, directory: Path | None = None, daily: int | None = None,
                    weekly: int | None = None, monthly: int | None = None) -> list[Path]:
     """Remove the backups in ``directory`` that the rotation no longer keeps (only files named
@@ -576,8 +610,7 @@ def backups_rotate(*, directory: Path | None = None, daily: int | None = None,
     directory = directory or Path(settings.VRISAC_BACKUP_DIR)
     if not directory.is_dir():
         return []
-    found = {stamp: path for path in directory.iterdir()
-             if (stamp := backup_time(path)) is not None and path.is_file()}
+    found = _backups_in(directory)
     keep = to_keep(found, daily=settings.VRISAC_BACKUP_KEEP_DAILY if daily is None else daily,
                    weekly=settings.VRISAC_BACKUP_KEEP_WEEKLY if weekly is None else weekly,
                    monthly=settings.VRISAC_BACKUP_KEEP_MONTHLY if monthly is None else monthly)

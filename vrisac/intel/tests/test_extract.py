@@ -123,6 +123,36 @@ def test_pdf_through_extraction() -> None:
     assert ("ipv4", "185.220.101.47") in [(i.type, i.value) for i in items]
 
 
+def _written_pdf(pages: int) -> bytes:
+    """An ordinary PDF as a word processor would write it: pages of text in an embedded
+    font (compressed content streams), the way member organisations' advisories come."""
+    import matplotlib
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    pdf.add_font("DejaVu", "", str(fonts / "DejaVuSans.ttf"))
+    pdf.set_font("DejaVu", size=11)
+    for n in range(pages):
+        pdf.add_page()
+        pdf.multi_cell(0, 6, f"Pagina {n + 1}: de dropper belt naar 185.220.101.{n} en "
+                             f"c2-{n}.rooster-portaal.com; hash d41d8cd98f00b204e9800998ecf8427e."
+                             "\nÜber één café: " + "waarschuwing " * 60)
+    return bytes(pdf.output())
+
+
+@pytest.mark.parametrize("name", ["advisory.pdf", "written"])
+def test_pdf_text_read_in_its_own_process_is_what_pypdf_reads_here(name: str) -> None:
+    """The reading process changes where the text is read, not what it is."""
+    from pypdf import PdfReader
+
+    data = _written_pdf(pages=12) if name == "written" else (FIXTURES / name).read_bytes()
+    reader = PdfReader(io.BytesIO(data), strict=False)
+    expected = "\n".join(page.extract_text() or "" for page in reader.pages)
+    assert expected.strip()
+    assert text_from_file(name, data) == expected
+
+
 def test_fixture_pdf_is_a_real_pdf() -> None:
     from pypdf import PdfReader
 

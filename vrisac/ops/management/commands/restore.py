@@ -6,23 +6,28 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from vrisac.core.audit import verify_chain
-from vrisac.ops.backup import BackupError, backup_check, backup_restore
+from vrisac.ops.backup import BackupError, backup_check, backup_newest, backup_restore
 
 
 class Command(BaseCommand):
-    help = ("Restore a backup into an empty database and attachments folder, checking every "
-            "table and file; --check only checks the backup.")
+    help = ("Restore a backup (or the newest in a folder) into an empty database and "
+            "attachments folder, checking every table and file; --check only checks the "
+            "backup.")
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("path", help="the backup (.tar.gz) made by `vrisac backup`")
+        parser.add_argument("path", help="the backup (.tar.gz) made by `vrisac backup`, or a "
+                                         "folder of them: its newest backup is taken")
         parser.add_argument("--check", action="store_true",
                             help="check the backup's tables and files; restore nothing")
         parser.add_argument("--replace", action="store_true",
                             help="replace a database that holds data (it is backed up first)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        path = Path(options["path"])
+        given = Path(options["path"])
         try:
+            path = backup_newest(given)
+            if path != given:
+                self.stdout.write(f"the newest backup in {given}: {path.name}")
             if options["check"]:
                 manifest = backup_check(path)
                 self.stdout.write(f"backup intact: {len(manifest['tables'])} tables, "

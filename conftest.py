@@ -10,6 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Property tests have no deadline: how long an example takes depends on the machine's load,
+# and speed is measured in bench/, never asserted in tests.
+hypothesis_settings.register_profile("vrisac", deadline=None)
+hypothesis_settings.load_profile("vrisac")
 
 CHROMIUM = "/usr/bin/chromium"
 
